@@ -1,0 +1,785 @@
+//! The Remez exchange solver for the odd minimax problem
+//! `min over odd p of degree d of max over [ℓ, u] of |1 − p(x)|`.
+//!
+//! ```
+//! use polar_coeffs::remez::{minimax, RemezOptions, RemezStatus};
+//! use polar_coeffs::precision::parse_decimal;
+//!
+//! let l = parse_decimal("1e-3", 256).unwrap();
+//! let u = parse_decimal("1", 256).unwrap();
+//! let fit = minimax(5, &l, &u, &RemezOptions::default()).unwrap();
+//! assert_eq!(fit.status, RemezStatus::Converged);
+//! // E*(1e-3, 1, 5) = 0.991529696304208008523510394838…
+//! assert!((fit.levelled_error.to_f64() - 0.991529696304208).abs() < 1e-14);
+//! ```
+//!
+//! # How it works
+//!
+//! Write p(x) = x·r(t) with t = x², so r has degree q = (d−1)/2 in t, and map
+//! t ∈ [ℓ², u²] to the local variable s ∈ [−1, 1] by t = m + h·s. The solver
+//! represents r in the Chebyshev basis of s and keeps its reference points in
+//! s. Both choices keep the problem well scaled when the interval is tiny
+//! (late schedule steps, u − ℓ ≈ 1e-85) or when the monomial coefficients
+//! explode (high degree, tiny ℓ): the points stay O(1) apart in s, the linear
+//! system is a Chebyshev–Vandermonde system, and the critical points are the
+//! roots of a degree-q polynomial in s.
+//!
+//! Each iteration runs the phases below, one function each:
+//!
+//! 1. [`solve_levelled`]: solve the (q+2)×(q+2) system
+//!    `x_i·r(s_i) + (−1)^i E = 1` on the reference for r and the levelled error E.
+//! 2. [`locate_extrema`]: the new reference: the endpoints plus the q roots of
+//!    (d/ds)(x·r) in (−1, 1). A fast path runs Newton from the old points; when
+//!    its result is not q ordered points with alternating error signs, a
+//!    bracketing path finds the zero of the error between each pair of
+//!    reference points and then the one critical point in each lobe.
+//! 3. The stopping test: the relative gap between max |1 − p| over the new
+//!    reference (which holds every local extremum, since r has only q critical
+//!    points) and |E|.
+//!
+//! The loop keeps the best iterate (smallest max |1 − p|) and reports
+//! [`RemezStatus::Stagnated`] when the gap stops shrinking, instead of looping
+//! or panicking. At the end, [`to_monomial`] converts r to the coefficients of
+//! x, x³, …, and [`certify`] checks the equioscillation of exactly what is
+//! returned.
+//!
+//! # Precision
+//!
+//! The working precision (default 256 bits) is what the caller gets. Inside,
+//! the solver runs at working + [`GUARD_BITS`] + the bits the problem's
+//! conditioning needs (about d·log2(u/(u−ℓ)) for narrow intervals, plus the
+//! growth of the monomial coefficients) and raises that once more when the
+//! levelled error turns out smaller than estimated.
+
+use rug::Float;
+use rug::float::Constant;
+
+use crate::poly::OddPoly;
+use crate::precision::log2_ratio_bits;
+
+/// Bits added on top of the working precision (and of the conditioning
+/// estimate) for every internal computation.
+pub const GUARD_BITS: u32 = 64;
+
+/// Equioscillation tolerance, in units in the last place of the working
+/// precision: a solution counts as converged when `max |1 − p|` over [ℓ, u]
+/// and the levelled error `|E|` agree to `EQUIOSCILLATION_ULPS · 2^-prec`
+/// relative, and each of the q+2 reference errors equals `±E` to the same
+/// relative tolerance, with alternating signs.
+pub const EQUIOSCILLATION_ULPS: u32 = 16;
+
+/// Default cap on exchange iterations; a well-posed problem converges in
+/// 5–15 (quadratic convergence from Chebyshev points).
+pub const DEFAULT_MAX_ITERATIONS: usize = 100;
+
+/// Iterations without a new best gap after which the run counts as
+/// stagnated.
+pub const STAGNATION_WINDOW: usize = 5;
+
+/// Largest degree the solver accepts.
+pub const MAX_DEGREE: u32 = 1001;
+
+/// Cap on Newton or bisection steps in one root search (bisection alone needs
+/// about the internal precision in steps).
+const ROOT_SEARCH_STEP_CAP: usize = 40_000;
+
+/// Options of one minimax solve.
+#[derive(Debug, Clone)]
+pub struct RemezOptions {
+    /// Working precision in bits: the precision of the results.
+    pub precision: u32,
+    /// Cap on exchange iterations.
+    pub max_iterations: usize,
+}
+
+impl Default for RemezOptions {
+    fn default() -> Self {
+        Self { precision: crate::precision::DEFAULT_PRECISION, max_iterations: DEFAULT_MAX_ITERATIONS }
+    }
+}
+
+/// How a solve ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemezStatus {
+    /// Equioscillation holds to the documented tolerance.
+    Converged,
+    /// The gap stopped shrinking above the tolerance; the best iterate is
+    /// returned.
+    Stagnated,
+    /// The iteration cap was reached first; the best iterate is returned.
+    MaxIterations,
+    /// A phase broke down (singular system, no alternating reference); the
+    /// best iterate so far, if any, is returned.
+    Failed,
+}
+
+/// Invalid arguments to [`minimax`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemezError {
+    /// Degree even, zero or too large.
+    #[error("degree {0} is not allowed: it must be odd, between 1 and {MAX_DEGREE}")]
+    Degree(u32),
+    /// Interval not 0 < ℓ < u.
+    #[error("interval [{lower}, {upper}] is not allowed: it needs 0 < lower < upper")]
+    Interval {
+        /// ℓ as given.
+        lower: String,
+        /// u as given.
+        upper: String,
+    },
+    /// No iterate could be computed at all.
+    #[error("the Remez solver broke down before its first iterate: {0}")]
+    NoIterate(String),
+}
+
+/// The result of one minimax solve.
+#[derive(Debug, Clone)]
+pub struct Minimax {
+    /// Degree d = 2q+1.
+    pub degree: u32,
+    /// ℓ.
+    pub lower: Float,
+    /// u.
+    pub upper: Float,
+    /// The polynomial, at the internal precision.
+    pub poly: OddPoly,
+    /// |E| from the last levelled system.
+    pub levelled_error: Float,
+    /// max over [ℓ, u] of |1 − p| for the returned polynomial.
+    pub max_error: Float,
+    /// The q+2 reference points ℓ = x₀ < … < x_{q+1} = u (extrema of 1 − p).
+    pub reference: Vec<Float>,
+    /// `1 − p(x_i)` at the reference points.
+    pub reference_errors: Vec<Float>,
+    /// How the solve ended.
+    pub status: RemezStatus,
+    /// Exchange iterations run (all precision rounds together).
+    pub iterations: usize,
+    /// Precision of the returned numbers (≥ the working precision).
+    pub internal_precision: u32,
+    /// Working precision asked for.
+    pub working_precision: u32,
+    /// `(max_error − levelled_error) / levelled_error`.
+    pub relative_gap: Float,
+    /// Why the solve did not converge, when it did not.
+    pub message: Option<String>,
+}
+
+impl Minimax {
+    /// The interior reference points: every positive critical point of p.
+    pub fn critical_points(&self) -> &[Float] {
+        &self.reference[1..self.reference.len() - 1]
+    }
+
+    /// Whether the returned polynomial equioscillates to the documented
+    /// tolerance (see [`EQUIOSCILLATION_ULPS`]).
+    pub fn is_converged(&self) -> bool {
+        self.status == RemezStatus::Converged
+    }
+}
+
+/// The relative equioscillation tolerance at working precision `prec`.
+pub fn equioscillation_tolerance(prec: u32) -> Float {
+    Float::with_val(64, Float::i_exp(EQUIOSCILLATION_ULPS as i32, -(prec as i32)))
+}
+
+/// Computes the best odd approximation of degree `degree` to 1 on
+/// `[lower, upper]`.
+///
+/// # Errors
+///
+/// [`RemezError`] for an even degree or an interval that is not
+/// `0 < lower < upper`. Non-convergence is not an error: it is reported in
+/// [`Minimax::status`] with the best iterate.
+///
+/// # Example
+///
+/// ```
+/// use polar_coeffs::remez::{minimax, RemezOptions};
+/// use rug::Float;
+/// // Degree 1: p = 2x/(ℓ+u), E = (u−ℓ)/(u+ℓ) = 1/3 on [0.5, 1].
+/// let fit = minimax(1, &Float::with_val(256, 0.5), &Float::with_val(256, 1), &RemezOptions::default()).unwrap();
+/// assert!((fit.levelled_error.to_f64() - 1.0 / 3.0).abs() < 1e-15);
+/// ```
+pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions) -> Result<Minimax, RemezError> {
+    if degree % 2 == 0 || degree > MAX_DEGREE {
+        return Err(RemezError::Degree(degree));
+    }
+    if !(lower.is_finite() && upper.is_finite() && *lower > 0 && lower < upper) {
+        return Err(RemezError::Interval { lower: lower.to_string(), upper: upper.to_string() });
+    }
+    let prec = options.precision;
+    let q = (degree as usize - 1) / 2;
+    let width = Float::with_val(lower.prec().max(upper.prec()) + 64, upper - lower);
+    let narrowness = log2_ratio_bits(upper, &width);
+    let mut internal = prec + GUARD_BITS + (degree + 1) * narrowness + 2 * degree;
+    let mut reference: Option<Vec<Float>> = None;
+    let mut total_iterations = 0;
+    // At most three precision rounds: the estimate, then what the levelled
+    // error and the coefficients' size show is needed (and once more as a
+    // margin). Each later round starts from the previous reference.
+    for _round in 0..3 {
+        let problem = Problem::new(q, lower, upper, internal);
+        let start = match reference.take() {
+            Some(r) => r.into_iter().map(|s| Float::with_val(internal, s)).collect(),
+            None => initial_reference(q, internal),
+        };
+        let run = exchange(&problem, start, prec, options.max_iterations);
+        total_iterations += run.iterations;
+        let Some(best) = run.best else {
+            return Err(RemezError::NoIterate(run.message.unwrap_or_default()));
+        };
+        let poly = to_monomial(&problem, &best.cheb);
+        let needed = needed_precision(prec, &best.levelled, &poly, q, narrowness);
+        if needed > internal && run.status == RemezStatus::Converged {
+            internal = needed + GUARD_BITS / 2;
+            reference = Some(best.reference);
+            continue;
+        }
+        let certificate = certify(&problem, &poly, &best.reference, prec);
+        let (status, message) = match (run.status, certificate) {
+            (RemezStatus::Converged, Err(why)) => (RemezStatus::Stagnated, Some(why)),
+            (s, _) => (s, run.message),
+        };
+        let reference_x: Vec<Float> = best.reference.iter().map(|s| problem.x_of(s)).collect();
+        let reference_errors: Vec<Float> = reference_x.iter().map(|x| Float::with_val(internal, 1 - poly.eval(x))).collect();
+        let max_error = reference_errors.iter().map(|e| Float::with_val(internal, e.abs_ref())).fold(Float::with_val(internal, 0), |a, b| if b > a { b } else { a });
+        let relative_gap = Float::with_val(internal, &max_error - &best.levelled) / &best.levelled;
+        return Ok(Minimax {
+            degree,
+            lower: Float::with_val(internal, lower),
+            upper: Float::with_val(internal, upper),
+            poly,
+            levelled_error: best.levelled,
+            max_error,
+            reference: reference_x,
+            reference_errors,
+            status,
+            iterations: total_iterations,
+            internal_precision: internal,
+            working_precision: prec,
+            relative_gap,
+            message,
+        });
+    }
+    unreachable!("the last precision round always returns")
+}
+
+/// Bits the final answer needs: working precision + guard + what cancellation
+/// costs when 1 − p(x) ≈ E is formed from coefficients of size Σ|c_k|, and
+/// the conditioning of the local basis (q·log2(m/h) for a narrow interval).
+fn needed_precision(prec: u32, levelled: &Float, poly: &OddPoly, q: usize, narrowness: u32) -> u32 {
+    let one = Float::with_val(64, 1);
+    let small_e = log2_ratio_bits(&one, levelled);
+    let mut sum = Float::with_val(64, 1);
+    for c in poly.coeffs() {
+        sum += Float::with_val(64, c.abs_ref());
+    }
+    let size = log2_ratio_bits(&sum, &one);
+    prec + GUARD_BITS + small_e + size + q as u32 * narrowness
+}
+
+/// The scaled problem: t = x² = m + h·s on [ℓ², u²], at a fixed precision.
+struct Problem {
+    q: usize,
+    m: Float,
+    h: Float,
+    prec: u32,
+}
+
+impl Problem {
+    fn new(q: usize, lower: &Float, upper: &Float, prec: u32) -> Self {
+        let l2 = Float::with_val(prec, lower.square_ref());
+        let u2 = Float::with_val(prec, upper.square_ref());
+        let m = Float::with_val(prec, &u2 + &l2) / 2u32;
+        let h = Float::with_val(prec, &u2 - &l2) / 2u32;
+        Self { q, m, h, prec }
+    }
+
+    fn float(&self) -> Float {
+        Float::new(self.prec)
+    }
+
+    fn t_of(&self, s: &Float) -> Float {
+        let mut t = Float::with_val(self.prec, &self.h * s);
+        t += &self.m;
+        t
+    }
+
+    fn x_of(&self, s: &Float) -> Float {
+        self.t_of(s).sqrt()
+    }
+
+    /// The error e(s) = 1 − x·r(s) and its s-derivative
+    /// e_s = −(h·r/(2x) + x·r_s).
+    fn error_and_slope(&self, r: &Cheb, s: &Float) -> (Float, Float) {
+        let x = self.x_of(s);
+        let rv = clenshaw(&r.c, s, self.prec);
+        let rs = clenshaw(&r.d1, s, self.prec);
+        let xr = Float::with_val(self.prec, &x * &rv);
+        let e = Float::with_val(self.prec, 1 - &xr);
+        let mut slope = Float::with_val(self.prec, &self.h * &rv) / (Float::with_val(self.prec, &x * 2u32));
+        slope += Float::with_val(self.prec, &x * &rs);
+        (e, -slope)
+    }
+
+    /// G(s) = h·r + 2t·r_s (zero exactly at the critical points of x·r(s),
+    /// G = −2x·e_s) and its derivative G_s = 3h·r_s + 2t·r_ss.
+    fn critical_and_slope(&self, r: &Cheb, s: &Float) -> (Float, Float) {
+        let t = self.t_of(s);
+        let rv = clenshaw(&r.c, s, self.prec);
+        let rs = clenshaw(&r.d1, s, self.prec);
+        let rss = clenshaw(&r.d2, s, self.prec);
+        let two_t = Float::with_val(self.prec, &t * 2u32);
+        let mut g = Float::with_val(self.prec, &self.h * &rv);
+        g += Float::with_val(self.prec, &two_t * &rs);
+        let mut gs = Float::with_val(self.prec, &self.h * &rs) * 3u32;
+        gs += Float::with_val(self.prec, &two_t * &rss);
+        (g, gs)
+    }
+}
+
+/// r in the Chebyshev basis of s, with its first two derivatives' coefficients.
+struct Cheb {
+    c: Vec<Float>,
+    d1: Vec<Float>,
+    d2: Vec<Float>,
+}
+
+impl Cheb {
+    fn new(c: Vec<Float>) -> Self {
+        let d1 = cheb_derivative(&c);
+        let d2 = cheb_derivative(&d1);
+        Self { c, d1, d2 }
+    }
+}
+
+/// Σ c_k T_k(s) by Clenshaw's recurrence.
+fn clenshaw(c: &[Float], s: &Float, prec: u32) -> Float {
+    let mut b1 = Float::new(prec); // b_{k+1}
+    let mut b2 = Float::new(prec); // b_{k+2}
+    let two_s = Float::with_val(prec, s * 2u32);
+    for ck in c.iter().skip(1).rev() {
+        let mut b0 = Float::with_val(prec, &two_s * &b1);
+        b0 -= &b2;
+        b0 += ck;
+        b2 = std::mem::replace(&mut b1, b0);
+    }
+    let Some(c0) = c.first() else { return Float::new(prec) };
+    let mut out = Float::with_val(prec, s * &b1);
+    out -= &b2;
+    out += c0;
+    out
+}
+
+/// Chebyshev coefficients of the derivative (one fewer; empty for a constant).
+fn cheb_derivative(c: &[Float]) -> Vec<Float> {
+    let n = c.len();
+    if n <= 1 {
+        return Vec::new();
+    }
+    let prec = c[0].prec();
+    let mut d = vec![Float::new(prec); n + 1];
+    for k in (1..n).rev() {
+        let mut v = Float::with_val(prec, &c[k] * (2 * k as u32));
+        v += &d[k + 1];
+        d[k - 1] = v;
+    }
+    d.truncate(n - 1);
+    d[0] /= 2u32;
+    d
+}
+
+/// The starting reference: the q+2 extrema of T_{q+1} in s (Chebyshev
+/// points in t = x²), endpoints included.
+pub fn initial_reference(q: usize, prec: u32) -> Vec<Float> {
+    let n = q + 1;
+    let pi = Float::with_val(prec, Constant::Pi);
+    (0..=n)
+        .map(|i| {
+            if i == 0 {
+                Float::with_val(prec, -1)
+            } else if i == n {
+                Float::with_val(prec, 1)
+            } else {
+                let angle = Float::with_val(prec, &pi * i as u32) / n as u32;
+                -angle.cos()
+            }
+        })
+        .collect()
+}
+
+/// Phase 1: on the reference `s`, solve `x_i·Σ b_k T_k(s_i) + (−1)^i E = 1`
+/// for the Chebyshev coefficients b and the levelled error E. `None` when the
+/// system is singular.
+fn solve_levelled(problem: &Problem, s: &[Float]) -> Option<(Vec<Float>, Float)> {
+    let q = problem.q;
+    let n = q + 2;
+    let prec = problem.prec;
+    let mut a: Vec<Vec<Float>> = Vec::with_capacity(n);
+    for (i, si) in s.iter().enumerate() {
+        let x = problem.x_of(si);
+        let mut row = Vec::with_capacity(n + 1);
+        let mut t_prev = Float::with_val(prec, 1);
+        let mut t_cur = Float::with_val(prec, si);
+        for k in 0..=q {
+            let tk = match k {
+                0 => Float::with_val(prec, 1),
+                1 => t_cur.clone(),
+                _ => {
+                    let mut next = Float::with_val(prec, si * &t_cur) * 2u32;
+                    next -= &t_prev;
+                    t_prev = std::mem::replace(&mut t_cur, next);
+                    t_cur.clone()
+                }
+            };
+            row.push(Float::with_val(prec, &x * &tk));
+        }
+        row.push(Float::with_val(prec, if i % 2 == 0 { 1 } else { -1 }));
+        row.push(Float::with_val(prec, 1)); // right-hand side
+        a.push(row);
+    }
+    let sol = gauss_solve(a, n)?;
+    let e = sol[n - 1].clone();
+    let b = sol[..n - 1].to_vec();
+    Some((b, e))
+}
+
+/// Gaussian elimination with partial pivoting on an augmented n×(n+1) matrix.
+fn gauss_solve(mut a: Vec<Vec<Float>>, n: usize) -> Option<Vec<Float>> {
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| a[i][col].cmp_abs(&a[j][col]).unwrap_or(std::cmp::Ordering::Equal))?;
+        if a[pivot][col].is_zero() {
+            return None;
+        }
+        a.swap(col, pivot);
+        let (top, rest) = a.split_at_mut(col + 1);
+        let prow = &top[col];
+        for row in rest.iter_mut() {
+            if row[col].is_zero() {
+                continue;
+            }
+            let factor = Float::with_val(prow[col].prec(), &row[col] / &prow[col]);
+            for k in col..=n {
+                let t = Float::with_val(factor.prec(), &factor * &prow[k]);
+                row[k] -= t;
+            }
+        }
+    }
+    let mut x = vec![Float::new(a[0][0].prec()); n];
+    for i in (0..n).rev() {
+        let mut acc = a[i][n].clone();
+        for k in i + 1..n {
+            acc -= Float::with_val(acc.prec(), &a[i][k] * &x[k]);
+        }
+        x[i] = acc / &a[i][i];
+    }
+    Some(x)
+}
+
+/// Phase 2: the new reference, endpoints ±1 plus the q critical points of
+/// x·r(s). Fast path first (Newton from the old points), bracketing path when
+/// the fast path's answer is not a valid alternating reference.
+fn locate_extrema(problem: &Problem, r: &Cheb, levelled: &Float, old: &[Float]) -> Option<Vec<Float>> {
+    if let Some(new) = extrema_by_newton(problem, r, old) {
+        if is_alternating_reference(problem, r, levelled, &new) {
+            return Some(new);
+        }
+    }
+    let new = extrema_by_brackets(problem, r, old)?;
+    is_alternating_reference(problem, r, levelled, &new).then_some(new)
+}
+
+/// Step tolerance of root searches in s: half the internal precision plus a
+/// margin suffices, since the error at a critical point is flat to first
+/// order (an error δ in the point changes |1 − p| there by O(δ²)).
+fn root_tolerance(problem: &Problem) -> Float {
+    Float::with_val(64, Float::i_exp(1, -((problem.prec / 2 + 24) as i32)))
+}
+
+fn extrema_by_newton(problem: &Problem, r: &Cheb, old: &[Float]) -> Option<Vec<Float>> {
+    let tol = root_tolerance(problem);
+    let q = problem.q;
+    let mut out = Vec::with_capacity(q + 2);
+    out.push(Float::with_val(problem.prec, -1));
+    for start in &old[1..=q] {
+        let mut s = start.clone();
+        let mut done = false;
+        for _ in 0..64 {
+            let (g, gs) = problem.critical_and_slope(r, &s);
+            if gs.is_zero() {
+                return None;
+            }
+            let step = g / gs;
+            s -= &step;
+            if !(s > -1 && s < 1) {
+                return None;
+            }
+            if step.cmp_abs(&tol).is_some_and(|o| o.is_le()) {
+                done = true;
+                break;
+            }
+        }
+        if !done {
+            return None;
+        }
+        out.push(s);
+    }
+    out.push(Float::with_val(problem.prec, 1));
+    Some(out)
+}
+
+fn extrema_by_brackets(problem: &Problem, r: &Cheb, old: &[Float]) -> Option<Vec<Float>> {
+    let q = problem.q;
+    // Zeros of the error between consecutive reference points, where its
+    // sign alternates by construction of the levelled system.
+    let mut zeros = Vec::with_capacity(q + 1);
+    for w in old.windows(2) {
+        zeros.push(find_root(|s| problem.error_and_slope(r, s), &w[0], &w[1], problem)?);
+    }
+    let mut out = Vec::with_capacity(q + 2);
+    out.push(Float::with_val(problem.prec, -1));
+    for w in zeros.windows(2) {
+        out.push(find_root(|s| problem.critical_and_slope(r, s), &w[0], &w[1], problem)?);
+    }
+    out.push(Float::with_val(problem.prec, 1));
+    Some(out)
+}
+
+/// A root of f in [a, b] where f changes sign, by Newton steps safeguarded
+/// with bisection. `None` when f has the same sign at both ends.
+fn find_root(f: impl Fn(&Float) -> (Float, Float), a: &Float, b: &Float, problem: &Problem) -> Option<Float> {
+    let tol = root_tolerance(problem);
+    let (fa, _) = f(a);
+    let (fb, _) = f(b);
+    if fa.is_zero() {
+        return Some(a.clone());
+    }
+    if fb.is_zero() {
+        return Some(b.clone());
+    }
+    if fa.is_sign_negative() == fb.is_sign_negative() {
+        return None;
+    }
+    // Orient so that f(lo) < 0 < f(hi).
+    let (mut lo, mut hi) = if fa.is_sign_negative() { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
+    let mut x = Float::with_val(problem.prec, &lo + &hi) / 2u32;
+    for _ in 0..ROOT_SEARCH_STEP_CAP {
+        let (fx, dfx) = f(&x);
+        if fx.is_zero() {
+            return Some(x);
+        }
+        if fx.is_sign_negative() {
+            lo = x.clone();
+        } else {
+            hi = x.clone();
+        }
+        let mut next = if dfx.is_zero() { None } else { Some(Float::with_val(problem.prec, &x - Float::with_val(problem.prec, &fx / &dfx))) };
+        let in_bracket = |y: &Float| (y > &lo && y < &hi) || (y > &hi && y < &lo);
+        if !next.as_ref().is_some_and(in_bracket) {
+            next = Some(Float::with_val(problem.prec, &lo + &hi) / 2u32);
+        }
+        let next = next.expect("set above");
+        let step = Float::with_val(problem.prec, &next - &x);
+        x = next;
+        let width = Float::with_val(problem.prec, &hi - &lo);
+        if step.cmp_abs(&tol).is_some_and(|o| o.is_le()) || width.cmp_abs(&tol).is_some_and(|o| o.is_le()) {
+            return Some(x);
+        }
+    }
+    Some(x)
+}
+
+/// A valid new reference: strictly increasing, errors alternating in sign
+/// starting with the sign of E, each at least |E| in size (to the rounding of
+/// the internal precision). These together guarantee the exchange makes
+/// progress (de la Vallée Poussin).
+fn is_alternating_reference(problem: &Problem, r: &Cheb, levelled: &Float, s: &[Float]) -> bool {
+    if s.windows(2).any(|w| w[0] >= w[1]) {
+        return false;
+    }
+    let slack = Float::with_val(problem.prec, Float::i_exp(1, -(problem.prec as i32 / 2)));
+    let floor = Float::with_val(problem.prec, levelled.abs_ref()) * (1 - slack);
+    let positive = levelled.is_sign_positive();
+    s.iter().enumerate().all(|(i, si)| {
+        let (e, _) = problem.error_and_slope(r, si);
+        let want_positive = (i % 2 == 0) == positive;
+        e.is_sign_positive() == want_positive && Float::with_val(problem.prec, e.abs_ref()) >= floor
+    })
+}
+
+/// One iterate worth keeping.
+struct Iterate {
+    cheb: Vec<Float>,
+    levelled: Float,
+    /// The extrema of this iterate's error (its critical points), in s.
+    reference: Vec<Float>,
+    max_error: Float,
+}
+
+struct ExchangeRun {
+    best: Option<Iterate>,
+    status: RemezStatus,
+    iterations: usize,
+    message: Option<String>,
+}
+
+/// The exchange loop at one precision: phases 1–3 until the gap is below the
+/// tolerance, the gap stagnates, the cap is hit or a phase breaks down.
+fn exchange(problem: &Problem, start: Vec<Float>, working_prec: u32, max_iterations: usize) -> ExchangeRun {
+    let tol = equioscillation_tolerance(working_prec);
+    let mut reference = start;
+    let mut best: Option<Iterate> = None;
+    let mut best_gap: Option<Float> = None;
+    let mut since_best = 0;
+    for it in 1..=max_iterations {
+        let Some((b, e)) = solve_levelled(problem, &reference) else {
+            return ExchangeRun { best, status: RemezStatus::Failed, iterations: it, message: Some("the levelled system is singular".into()) };
+        };
+        if e.is_zero() {
+            return ExchangeRun { best, status: RemezStatus::Failed, iterations: it, message: Some("the levelled error is zero".into()) };
+        }
+        let r = Cheb::new(b);
+        let Some(next) = locate_extrema(problem, &r, &e, &reference) else {
+            return ExchangeRun { best, status: RemezStatus::Failed, iterations: it, message: Some("no alternating set of extrema was found".into()) };
+        };
+        let mut max_error = problem.float();
+        for s in &next {
+            let (err, _) = problem.error_and_slope(&r, s);
+            let a = err.abs();
+            if a > max_error {
+                max_error = a;
+            }
+        }
+        let levelled = e.abs();
+        let gap = Float::with_val(problem.prec, &max_error - &levelled) / &levelled;
+        let improved = best.as_ref().is_none_or(|b| max_error < b.max_error);
+        if improved {
+            best = Some(Iterate { cheb: r.c.clone(), levelled: levelled.clone(), reference: next.clone(), max_error: max_error.clone() });
+        }
+        if gap <= tol {
+            // The converged iterate is the best by definition; keep it even if
+            // rounding made an earlier max_error compare a hair lower.
+            best = Some(Iterate { cheb: r.c, levelled, reference: next, max_error });
+            return ExchangeRun { best, status: RemezStatus::Converged, iterations: it, message: None };
+        }
+        if best_gap.as_ref().is_none_or(|g| &gap < g) {
+            best_gap = Some(gap);
+            since_best = 0;
+        } else {
+            since_best += 1;
+            if since_best >= STAGNATION_WINDOW {
+                let msg = format!("the equioscillation gap stopped shrinking at {:.3e} (tolerance {:.3e})", best_gap.as_ref().map_or(f64::NAN, Float::to_f64), tol.to_f64());
+                return ExchangeRun { best, status: RemezStatus::Stagnated, iterations: it, message: Some(msg) };
+            }
+        }
+        reference = next;
+    }
+    ExchangeRun { best, status: RemezStatus::MaxIterations, iterations: max_iterations, message: Some(format!("no convergence within {max_iterations} iterations")) }
+}
+
+/// Converts r(s) = Σ b_k T_k(s) to monomial coefficients of p(x) = x·r(x²):
+/// Chebyshev → powers of s, then s = (t − m)/h expanded by Horner's rule.
+pub(crate) fn to_monomial_coeffs(cheb: &[Float], m: &Float, h: &Float, prec: u32) -> Vec<Float> {
+    let n = cheb.len();
+    // Power-basis coefficients of T_k, built by T_{k+1} = 2s·T_k − T_{k−1}.
+    let mut a = vec![Float::new(prec); n];
+    let mut big_prev: Vec<rug::Integer> = vec![rug::Integer::from(1)];
+    let mut big_cur: Vec<rug::Integer> = vec![rug::Integer::from(0), rug::Integer::from(1)];
+    for (k, bk) in cheb.iter().enumerate() {
+        let tk: &[rug::Integer] = match k {
+            0 => &big_prev,
+            1 => &big_cur,
+            _ => {
+                let mut next = vec![rug::Integer::new(); k + 1];
+                for (j, c) in big_cur.iter().enumerate() {
+                    next[j + 1] += c * rug::Integer::from(2);
+                }
+                for (j, c) in big_prev.iter().enumerate() {
+                    next[j] -= c;
+                }
+                big_prev = std::mem::replace(&mut big_cur, next);
+                &big_cur
+            }
+        };
+        for (j, c) in tk.iter().enumerate() {
+            if *c != 0 {
+                a[j] += Float::with_val(prec, bk * c);
+            }
+        }
+    }
+    // r(t) = Σ a_j ((t − m)/h)^j by Horner: acc ← acc·(t − m)/h + a_j.
+    let mut acc: Vec<Float> = vec![a[n - 1].clone()];
+    let inv_h = Float::with_val(prec, 1 / h);
+    for j in (0..n - 1).rev() {
+        // acc · (t − m) / h
+        let mut next = vec![Float::new(prec); acc.len() + 1];
+        for (i, c) in acc.iter().enumerate() {
+            let scaled = Float::with_val(prec, c * &inv_h);
+            next[i] -= Float::with_val(prec, &scaled * m);
+            next[i + 1] += scaled;
+        }
+        next[0] += &a[j];
+        acc = next;
+    }
+    acc
+}
+
+/// The returned polynomial in the monomial basis of x, x³, ….
+fn to_monomial(problem: &Problem, cheb: &[Float]) -> OddPoly {
+    OddPoly::new(to_monomial_coeffs(cheb, &problem.m, &problem.h, problem.prec))
+}
+
+/// Checks that `poly` (what is returned) equioscillates on the reference:
+/// errors alternate in sign starting positive at ℓ, and each equals the
+/// largest in size to the documented relative tolerance.
+fn certify(problem: &Problem, poly: &OddPoly, reference: &[Float], working_prec: u32) -> Result<(), String> {
+    let tol = equioscillation_tolerance(working_prec);
+    let errors: Vec<Float> = reference.iter().map(|s| Float::with_val(problem.prec, 1 - poly.eval(&problem.x_of(s)))).collect();
+    let max = errors.iter().map(|e| Float::with_val(problem.prec, e.abs_ref())).fold(problem.float(), |a, b| if b > a { b } else { a });
+    for (i, e) in errors.iter().enumerate() {
+        if e.is_sign_positive() != (i % 2 == 0) {
+            return Err(format!("the error at reference point {i} has the wrong sign"));
+        }
+        let rel = Float::with_val(problem.prec, &max - Float::with_val(problem.prec, e.abs_ref())) / &max;
+        if rel > tol {
+            return Err(format!("the error at reference point {i} is off the levelled error by {:.3e} relative (tolerance {:.3e})", rel.to_f64(), tol.to_f64()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::precision::parse_decimal;
+
+    fn dec(s: &str) -> Float {
+        parse_decimal(s, 512).unwrap()
+    }
+
+    #[test]
+    fn chebyshev_derivative_of_t3() {
+        // T3' = 3 U2 = 3(4s² − 1) = 12s² − 3 = 6 T2 + 3 T0.
+        let c: Vec<Float> = [0, 0, 0, 1].iter().map(|&v| Float::with_val(64, v)).collect();
+        let d = cheb_derivative(&c);
+        assert_eq!(d, vec![Float::with_val(64, 3), Float::with_val(64, 0), Float::with_val(64, 6)]);
+    }
+
+    #[test]
+    fn monomial_conversion_round_trips() {
+        // r(s) = T2(s) = 2s² − 1 with s = (t − 3)/2: r = (t² − 6t + 9)/2 − 1.
+        let c: Vec<Float> = [0, 0, 1].iter().map(|&v| Float::with_val(64, v)).collect();
+        let out = to_monomial_coeffs(&c, &Float::with_val(64, 3), &Float::with_val(64, 2), 64);
+        assert_eq!(out, vec![Float::with_val(64, 3.5), Float::with_val(64, -3), Float::with_val(64, 0.5)]);
+    }
+
+    #[test]
+    fn rejects_bad_arguments() {
+        let o = RemezOptions::default();
+        assert_eq!(minimax(4, &dec("0.1"), &dec("1"), &o).unwrap_err(), RemezError::Degree(4));
+        assert!(matches!(minimax(5, &dec("1"), &dec("1"), &o), Err(RemezError::Interval { .. })));
+        assert!(matches!(minimax(5, &dec("0"), &dec("1"), &o), Err(RemezError::Interval { .. })));
+    }
+}

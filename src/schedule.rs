@@ -1,0 +1,273 @@
+//! The greedy schedule (Polar Express): one minimax step after another, each
+//! fitted on the image of the previous one.
+//!
+//! ```
+//! use polar_coeffs::schedule::{greedy, ScheduleSpec};
+//!
+//! let spec = ScheduleSpec::new(vec![5; 8], "1e-3");
+//! let table = greedy(&spec).unwrap();
+//! // Composed error after 8 degree-5 steps from ℓ = 1e-3: 6.9597564473310883949e-29.
+//! let e = table.final_error().to_f64();
+//! assert!((e / 6.9597564473310883949e-29 - 1.0).abs() < 1e-15);
+//! ```
+//!
+//! The conventions follow MATH.md §3–4:
+//!
+//! - step t fits p_t on `[max(ℓ_t, λ·u_t), u_t]` (λ the cushion; 0 is off) and,
+//!   when the cushion moved the lower end, rescales p_t by γ = 2/(min + max)
+//!   over the full `[ℓ_t, u_t]` so that its range there is centred on 1;
+//! - the safety factor s (1 is off) replaces p_t(x) by p_t(x/s) on every step
+//!   but the last: after the recursion (`after`, the published Polar Express
+//!   list) or before the interval update (`inside`, with
+//!   ℓ_{t+1} = p_t(ℓ_t), u_{t+1} = 2 − ℓ_{t+1});
+//! - otherwise `[ℓ_{t+1}, u_{t+1}]` is the exact image of `[ℓ_t, u_t]` under p_t.
+//!
+//! Whatever the convention, the composed error after step t is measured on
+//! the exact image of the original `[ℓ, u]` under the applied polynomials.
+
+use rug::Float;
+
+use crate::poly::{OddPoly, distance_from_one};
+use crate::precision::{DecimalError, log2_ratio_bits, parse_decimal};
+use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, minimax};
+
+/// Where the safety factor is applied (MATH.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SafetyMode {
+    /// Run the recursion unscaled, then scale every row but the last.
+    #[default]
+    After,
+    /// Scale each row but the last before the interval update.
+    Inside,
+}
+
+impl SafetyMode {
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::After => "after",
+            Self::Inside => "inside",
+        }
+    }
+}
+
+/// What a greedy schedule is computed from. Interval ends, cushion and safety
+/// are decimal texts, parsed by MPFR at the precision each use needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleSpec {
+    /// Degree of each step (odd); its length is the step count.
+    pub degrees: Vec<u32>,
+    /// ℓ > 0.
+    pub lower: String,
+    /// u > ℓ (default 1).
+    pub upper: String,
+    /// Cushion λ ∈ [0, 1) (0: off).
+    pub cushion: String,
+    /// Safety factor s ≥ 1 (1: off).
+    pub safety: String,
+    /// Where s is applied.
+    pub safety_mode: SafetyMode,
+    /// Working precision in bits.
+    pub precision: u32,
+    /// Cap on Remez iterations per step.
+    pub max_iterations: usize,
+}
+
+impl ScheduleSpec {
+    /// Pure greedy steps of the given degrees on `[lower, 1]`, no cushion, no
+    /// safety, default precision.
+    pub fn new(degrees: Vec<u32>, lower: &str) -> Self {
+        Self {
+            degrees,
+            lower: lower.to_string(),
+            upper: "1".into(),
+            cushion: "0".into(),
+            safety: "1".into(),
+            safety_mode: SafetyMode::After,
+            precision: crate::precision::DEFAULT_PRECISION,
+            max_iterations: crate::remez::DEFAULT_MAX_ITERATIONS,
+        }
+    }
+}
+
+/// One step of a finished schedule.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Degree of p_t.
+    pub degree: u32,
+    /// `[ℓ_t, u_t]`: the interval the step was computed for.
+    pub interval: (Float, Float),
+    /// The minimax fit (on `[max(ℓ_t, λu_t), u_t]`).
+    pub fit: Minimax,
+    /// γ, the recentring factor (1 when the cushion did not move the fit).
+    pub recentring: Float,
+    /// max over `[ℓ_t, u_t]` of |1 − p_t| for the step's polynomial before
+    /// safety scaling (the levelled error E_t when there is no cushion).
+    pub step_error: Float,
+    /// Whether the safety factor scales this row.
+    pub safety_scaled: bool,
+    /// The polynomial a user applies (what the table prints).
+    pub applied: OddPoly,
+    /// Every positive critical point of `applied`.
+    pub applied_critical_points: Vec<Float>,
+    /// The exact image of the original `[ℓ, u]` after this step.
+    pub composed_image: (Float, Float),
+    /// max over `[ℓ, u]` of |1 − p_t ∘ … ∘ p_1|.
+    pub composed_error: Float,
+}
+
+/// A finished greedy schedule.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// The spec it was computed from.
+    pub spec: ScheduleSpec,
+    /// The steps, in application order.
+    pub steps: Vec<Step>,
+}
+
+impl Schedule {
+    /// The composed error after the last step.
+    pub fn final_error(&self) -> &Float {
+        &self.steps.last().expect("a schedule has at least one step").composed_error
+    }
+
+    /// Whether every step's Remez solve converged.
+    pub fn all_converged(&self) -> bool {
+        self.steps.iter().all(|s| s.fit.status == RemezStatus::Converged)
+    }
+}
+
+/// Why a schedule could not be computed at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    /// A decimal field did not parse.
+    #[error("{field}: {source}")]
+    Decimal {
+        /// The spec field.
+        field: &'static str,
+        /// What was wrong.
+        source: DecimalError,
+    },
+    /// A value is out of its range.
+    #[error("{field} = {value} is not allowed: {allowed}")]
+    Range {
+        /// The spec field.
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// What is allowed.
+        allowed: &'static str,
+    },
+    /// A step's solve broke down completely.
+    #[error("step {step}: {source}")]
+    Remez {
+        /// 1-based step number.
+        step: usize,
+        /// The solver's error.
+        source: RemezError,
+    },
+}
+
+/// Computes the greedy schedule of `spec`.
+///
+/// # Errors
+///
+/// [`ScheduleError`] for a spec that is out of range (the config layer checks
+/// these first, with file positions) or a step whose solve produced no iterate
+/// at all. A step that did not converge is not an error: its status is in
+/// [`Step::fit`].
+pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
+    let prec = spec.precision;
+    // Interval ends are parsed with room for their own narrowness.
+    let coarse = |field, text: &str| parse_decimal(text, prec + GUARD_BITS).map_err(|source| ScheduleError::Decimal { field, source });
+    let (l0, u0) = (coarse("lower", &spec.lower)?, coarse("upper", &spec.upper)?);
+    if !(l0 > 0 && l0 < u0) {
+        return Err(ScheduleError::Range { field: "lower", value: spec.lower.clone(), allowed: "0 < lower < upper" });
+    }
+    let width = Float::with_val(prec + GUARD_BITS, &u0 - &l0);
+    let start_prec = prec + 2 * GUARD_BITS + log2_ratio_bits(&u0, &width);
+    let exact = |field, text: &str| parse_decimal(text, start_prec).map_err(|source| ScheduleError::Decimal { field, source });
+    let lower = exact("lower", &spec.lower)?;
+    let upper = exact("upper", &spec.upper)?;
+    let cushion = exact("cushion", &spec.cushion)?;
+    let safety = exact("safety", &spec.safety)?;
+    if !(cushion >= 0 && cushion < 1) {
+        return Err(ScheduleError::Range { field: "cushion", value: spec.cushion.clone(), allowed: "0 <= cushion < 1" });
+    }
+    if safety < 1 {
+        return Err(ScheduleError::Range { field: "safety", value: spec.safety.clone(), allowed: "safety >= 1" });
+    }
+    let options = RemezOptions { precision: prec, max_iterations: spec.max_iterations };
+    let last = spec.degrees.len().saturating_sub(1);
+    let mut steps: Vec<Step> = Vec::with_capacity(spec.degrees.len());
+    let (mut l, mut u) = (lower.clone(), upper.clone());
+    let mut image = (lower.clone(), upper.clone());
+    for (t, &degree) in spec.degrees.iter().enumerate() {
+        let cushioned = Float::with_val(u.prec(), &cushion * &u);
+        let fit_lower = if cushioned > l { cushioned } else { l.clone() };
+        let moved = fit_lower != l;
+        let interval = (l.clone(), u.clone());
+        let fit = minimax(degree, &fit_lower, &u, &options).map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
+        let p_prec = fit.internal_precision;
+        let crit = fit.critical_points().to_vec();
+        // Recentre on the full [ℓ_t, u_t] when the cushion moved the fit.
+        let (mut lo, mut hi) = fit.poly.image(&l, &u, &crit);
+        let (poly, recentring) = if moved {
+            let gamma = Float::with_val(p_prec, 2) / Float::with_val(p_prec, &lo + &hi);
+            lo *= &gamma;
+            hi *= &gamma;
+            (fit.poly.scaled(&gamma), gamma)
+        } else {
+            (fit.poly.clone(), Float::with_val(p_prec, 1))
+        };
+        let step_error = distance_from_one(&lo, &hi);
+        let scale_here = safety > 1 && t < last;
+        let (applied, applied_crit) = if scale_here && spec.safety_mode == SafetyMode::Inside {
+            scaled_by_safety(&poly, &crit, &safety)
+        } else {
+            (poly.clone(), crit.clone())
+        };
+        // The next fitting interval.
+        if scale_here && spec.safety_mode == SafetyMode::Inside {
+            l = applied.eval(&l);
+            u = Float::with_val(l.prec(), 2 - &l);
+        } else {
+            l = lo;
+            u = hi;
+        }
+        steps.push(Step {
+            degree,
+            interval,
+            fit,
+            recentring,
+            step_error,
+            safety_scaled: scale_here,
+            applied,
+            applied_critical_points: applied_crit,
+            composed_image: (Float::new(2), Float::new(2)),
+            composed_error: Float::new(2),
+        });
+    }
+    if safety > 1 && spec.safety_mode == SafetyMode::After {
+        for step in steps.iter_mut().take(last) {
+            let (applied, crit) = scaled_by_safety(&step.applied, &step.applied_critical_points, &safety);
+            step.applied = applied;
+            step.applied_critical_points = crit;
+        }
+    }
+    for step in &mut steps {
+        let (lo, hi) = step.applied.image(&image.0, &image.1, &step.applied_critical_points);
+        step.composed_error = distance_from_one(&lo, &hi);
+        step.composed_image = (lo.clone(), hi.clone());
+        image = (lo, hi);
+    }
+    Ok(Schedule { spec: spec.clone(), steps })
+}
+
+/// p(x/s) and its critical points s·c.
+fn scaled_by_safety(poly: &OddPoly, crit: &[Float], safety: &Float) -> (OddPoly, Vec<Float>) {
+    let scaled = poly.with_argument_scaled(safety);
+    let crit = crit.iter().map(|c| Float::with_val(c.prec().max(safety.prec()), c * safety)).collect();
+    (scaled, crit)
+}
