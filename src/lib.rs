@@ -1,7 +1,29 @@
 //! polar-coeffs: optimal coefficient tables for Newton–Schulz / Polar Express
 //! iterations, derived in arbitrary precision.
+//!
+//! ```
+//! use polar_coeffs::config::Config;
+//! use polar_coeffs::emit::{Emitter, RustEmitter};
+//! use polar_coeffs::table::TableDoc;
+//!
+//! let yaml = "name: greedy_d5\ndegree: 5\nsteps: 8\nlower: 1e-3\n";
+//! let config = Config::from_yaml_str(yaml, "greedy_d5.yaml").unwrap();
+//! let table = TableDoc::solve(&config).unwrap();
+//! assert!(table.final_error.starts_with("6.959756447331088394"));
+//! println!("{}", RustEmitter.render(&table).unwrap());
+//! ```
+//!
+//! Modules, one job each (see ARCHITECTURE.md):
+//! [`precision`] (decimal ↔ MPFR, rounding to f64/f32), [`poly`] (odd
+//! polynomials), [`remez`] (one minimax step), [`schedule`] (greedy
+//! composition), [`config`] (YAML → validated config), [`table`] (the result
+//! document), [`emit`] (output formats), [`cli`] (the command line).
 
+pub mod cli;
+pub mod config;
+pub mod emit;
 pub mod poly;
 pub mod precision;
 pub mod remez;
 pub mod schedule;
+pub mod table;

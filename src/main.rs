@@ -1,3 +1,5 @@
-fn main() {
-    println!("Hello, world!");
+//! The `polar-coeffs` binary; everything lives in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    polar_coeffs::cli::main()
 }

@@ -48,14 +48,9 @@ pub enum DecimalError {
 /// ```
 pub fn parse_decimal(text: &str, prec: u32) -> Result<Float, DecimalError> {
     let trimmed = text.trim();
-    let parsed =
-        Float::parse(trimmed).map_err(|_| DecimalError::Unparsable(trimmed.to_string()))?;
+    let parsed = Float::parse(trimmed).map_err(|_| DecimalError::Unparsable(trimmed.to_string()))?;
     let value = Float::with_val(prec, parsed);
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err(DecimalError::NotFinite(trimmed.to_string()))
-    }
+    if value.is_finite() { Ok(value) } else { Err(DecimalError::NotFinite(trimmed.to_string())) }
 }
 
 /// The number of significant decimal digits that a `prec`-bit number carries
@@ -95,11 +90,7 @@ pub fn to_decimal(x: &Float, digits: usize) -> String {
     } else {
         let (first, rest) = mantissa.split_at(1);
         let e = exp - 1;
-        if rest.is_empty() {
-            format!("{sign}{first}e{e}")
-        } else {
-            format!("{sign}{first}.{rest}e{e}")
-        }
+        if rest.is_empty() { format!("{sign}{first}e{e}") } else { format!("{sign}{first}.{rest}e{e}") }
     }
 }
 

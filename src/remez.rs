@@ -243,8 +243,12 @@ pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions
             (s, _) => (s, run.message),
         };
         let reference_x: Vec<Float> = best.reference.iter().map(|s| problem.x_of(s)).collect();
-        let reference_errors: Vec<Float> = reference_x.iter().map(|x| Float::with_val(internal, 1 - poly.eval(x))).collect();
-        let max_error = reference_errors.iter().map(|e| Float::with_val(internal, e.abs_ref())).fold(Float::with_val(internal, 0), |a, b| if b > a { b } else { a });
+        let reference_errors: Vec<Float> =
+            reference_x.iter().map(|x| Float::with_val(internal, 1 - poly.eval(x))).collect();
+        let max_error = reference_errors
+            .iter()
+            .map(|e| Float::with_val(internal, e.abs_ref()))
+            .fold(Float::with_val(internal, 0), |a, b| if b > a { b } else { a });
         let relative_gap = Float::with_val(internal, &max_error - &best.levelled) / &best.levelled;
         return Ok(Minimax {
             degree,
@@ -575,7 +579,11 @@ fn find_root(f: impl Fn(&Float) -> (Float, Float), a: &Float, b: &Float, problem
         } else {
             hi = x.clone();
         }
-        let mut next = if dfx.is_zero() { None } else { Some(Float::with_val(problem.prec, &x - Float::with_val(problem.prec, &fx / &dfx))) };
+        let mut next = if dfx.is_zero() {
+            None
+        } else {
+            Some(Float::with_val(problem.prec, &x - Float::with_val(problem.prec, &fx / &dfx)))
+        };
         let in_bracket = |y: &Float| (y > &lo && y < &hi) || (y > &hi && y < &lo);
         if !next.as_ref().is_some_and(in_bracket) {
             next = Some(Float::with_val(problem.prec, &lo + &hi) / 2u32);
@@ -635,14 +643,29 @@ fn exchange(problem: &Problem, start: Vec<Float>, working_prec: u32, max_iterati
     let mut since_best = 0;
     for it in 1..=max_iterations {
         let Some((b, e)) = solve_levelled(problem, &reference) else {
-            return ExchangeRun { best, status: RemezStatus::Failed, iterations: it, message: Some("the levelled system is singular".into()) };
+            return ExchangeRun {
+                best,
+                status: RemezStatus::Failed,
+                iterations: it,
+                message: Some("the levelled system is singular".into()),
+            };
         };
         if e.is_zero() {
-            return ExchangeRun { best, status: RemezStatus::Failed, iterations: it, message: Some("the levelled error is zero".into()) };
+            return ExchangeRun {
+                best,
+                status: RemezStatus::Failed,
+                iterations: it,
+                message: Some("the levelled error is zero".into()),
+            };
         }
         let r = Cheb::new(b);
         let Some(next) = locate_extrema(problem, &r, &e, &reference) else {
-            return ExchangeRun { best, status: RemezStatus::Failed, iterations: it, message: Some("no alternating set of extrema was found".into()) };
+            return ExchangeRun {
+                best,
+                status: RemezStatus::Failed,
+                iterations: it,
+                message: Some("no alternating set of extrema was found".into()),
+            };
         };
         let mut max_error = problem.float();
         for s in &next {
@@ -656,7 +679,12 @@ fn exchange(problem: &Problem, start: Vec<Float>, working_prec: u32, max_iterati
         let gap = Float::with_val(problem.prec, &max_error - &levelled) / &levelled;
         let improved = best.as_ref().is_none_or(|b| max_error < b.max_error);
         if improved {
-            best = Some(Iterate { cheb: r.c.clone(), levelled: levelled.clone(), reference: next.clone(), max_error: max_error.clone() });
+            best = Some(Iterate {
+                cheb: r.c.clone(),
+                levelled: levelled.clone(),
+                reference: next.clone(),
+                max_error: max_error.clone(),
+            });
         }
         if gap <= tol {
             // The converged iterate is the best by definition; keep it even if
@@ -670,13 +698,22 @@ fn exchange(problem: &Problem, start: Vec<Float>, working_prec: u32, max_iterati
         } else {
             since_best += 1;
             if since_best >= STAGNATION_WINDOW {
-                let msg = format!("the equioscillation gap stopped shrinking at {:.3e} (tolerance {:.3e})", best_gap.as_ref().map_or(f64::NAN, Float::to_f64), tol.to_f64());
+                let msg = format!(
+                    "the equioscillation gap stopped shrinking at {:.3e} (tolerance {:.3e})",
+                    best_gap.as_ref().map_or(f64::NAN, Float::to_f64),
+                    tol.to_f64()
+                );
                 return ExchangeRun { best, status: RemezStatus::Stagnated, iterations: it, message: Some(msg) };
             }
         }
         reference = next;
     }
-    ExchangeRun { best, status: RemezStatus::MaxIterations, iterations: max_iterations, message: Some(format!("no convergence within {max_iterations} iterations")) }
+    ExchangeRun {
+        best,
+        status: RemezStatus::MaxIterations,
+        iterations: max_iterations,
+        message: Some(format!("no convergence within {max_iterations} iterations")),
+    }
 }
 
 /// Converts r(s) = Σ b_k T_k(s) to monomial coefficients of p(x) = x·r(x²):
@@ -736,15 +773,23 @@ fn to_monomial(problem: &Problem, cheb: &[Float]) -> OddPoly {
 /// largest in size to the documented relative tolerance.
 fn certify(problem: &Problem, poly: &OddPoly, reference: &[Float], working_prec: u32) -> Result<(), String> {
     let tol = equioscillation_tolerance(working_prec);
-    let errors: Vec<Float> = reference.iter().map(|s| Float::with_val(problem.prec, 1 - poly.eval(&problem.x_of(s)))).collect();
-    let max = errors.iter().map(|e| Float::with_val(problem.prec, e.abs_ref())).fold(problem.float(), |a, b| if b > a { b } else { a });
+    let errors: Vec<Float> =
+        reference.iter().map(|s| Float::with_val(problem.prec, 1 - poly.eval(&problem.x_of(s)))).collect();
+    let max = errors
+        .iter()
+        .map(|e| Float::with_val(problem.prec, e.abs_ref()))
+        .fold(problem.float(), |a, b| if b > a { b } else { a });
     for (i, e) in errors.iter().enumerate() {
         if e.is_sign_positive() != (i % 2 == 0) {
             return Err(format!("the error at reference point {i} has the wrong sign"));
         }
         let rel = Float::with_val(problem.prec, &max - Float::with_val(problem.prec, e.abs_ref())) / &max;
         if rel > tol {
-            return Err(format!("the error at reference point {i} is off the levelled error by {:.3e} relative (tolerance {:.3e})", rel.to_f64(), tol.to_f64()));
+            return Err(format!(
+                "the error at reference point {i} is off the levelled error by {:.3e} relative (tolerance {:.3e})",
+                rel.to_f64(),
+                tol.to_f64()
+            ));
         }
     }
     Ok(())

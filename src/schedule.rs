@@ -180,20 +180,27 @@ pub enum ScheduleError {
 pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
     let prec = spec.precision;
     // Interval ends are parsed with room for their own narrowness.
-    let coarse = |field, text: &str| parse_decimal(text, prec + GUARD_BITS).map_err(|source| ScheduleError::Decimal { field, source });
+    let coarse = |field, text: &str| {
+        parse_decimal(text, prec + GUARD_BITS).map_err(|source| ScheduleError::Decimal { field, source })
+    };
     let (l0, u0) = (coarse("lower", &spec.lower)?, coarse("upper", &spec.upper)?);
     if !(l0 > 0 && l0 < u0) {
         return Err(ScheduleError::Range { field: "lower", value: spec.lower.clone(), allowed: "0 < lower < upper" });
     }
     let width = Float::with_val(prec + GUARD_BITS, &u0 - &l0);
     let start_prec = prec + 2 * GUARD_BITS + log2_ratio_bits(&u0, &width);
-    let exact = |field, text: &str| parse_decimal(text, start_prec).map_err(|source| ScheduleError::Decimal { field, source });
+    let exact =
+        |field, text: &str| parse_decimal(text, start_prec).map_err(|source| ScheduleError::Decimal { field, source });
     let lower = exact("lower", &spec.lower)?;
     let upper = exact("upper", &spec.upper)?;
     let cushion = exact("cushion", &spec.cushion)?;
     let safety = exact("safety", &spec.safety)?;
     if !(cushion >= 0 && cushion < 1) {
-        return Err(ScheduleError::Range { field: "cushion", value: spec.cushion.clone(), allowed: "0 <= cushion < 1" });
+        return Err(ScheduleError::Range {
+            field: "cushion",
+            value: spec.cushion.clone(),
+            allowed: "0 <= cushion < 1",
+        });
     }
     if safety < 1 {
         return Err(ScheduleError::Range { field: "safety", value: spec.safety.clone(), allowed: "safety >= 1" });
@@ -208,7 +215,8 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
         let fit_lower = if cushioned > l { cushioned } else { l.clone() };
         let moved = fit_lower != l;
         let interval = (l.clone(), u.clone());
-        let fit = minimax(degree, &fit_lower, &u, &options).map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
+        let fit =
+            minimax(degree, &fit_lower, &u, &options).map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
         let p_prec = fit.internal_precision;
         let crit = fit.critical_points().to_vec();
         // Recentre on the full [ℓ_t, u_t] when the cushion moved the fit.

@@ -1,0 +1,626 @@
+//! Configs: raw YAML (with positions) → a validated [`Config`].
+//!
+//! ```
+//! use polar_coeffs::config::Config;
+//!
+//! let yaml = "name: greedy_d5\ndegree: 5\nsteps: 8\nlower: 1e-3\n";
+//! let config = Config::from_yaml_str(yaml, "inline.yaml").unwrap();
+//! assert_eq!(config.spec.degrees, vec![5; 8]);
+//! assert_eq!(config.spec.lower, "1e-3"); // the text, never an f64
+//! assert_eq!(config.emit.const_name, "GREEDY_D5");
+//! ```
+//!
+//! One file holds one table. The keys mirror the `solve` flags; see the
+//! README's config reference. Every check names the key, the value and what is
+//! allowed, with the line and column of the value in the file.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_saphyr::{Location, Spanned};
+
+use crate::precision::{MAX_PRECISION, MIN_PRECISION, parse_decimal};
+use crate::remez::{DEFAULT_MAX_ITERATIONS, MAX_DEGREE};
+use crate::schedule::{SafetyMode, ScheduleSpec};
+
+/// Most steps a schedule may have.
+pub const MAX_STEPS: u64 = 10_000;
+
+/// Precision (bits) at which range checks on decimal values are made: enough
+/// to tell any value a user types from its neighbours at the bounds checked
+/// (0, 1).
+const CHECK_PRECISION: u32 = 4096;
+
+/// Element type of emitted constant tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElementType {
+    /// IEEE binary64.
+    #[default]
+    F64,
+    /// IEEE binary32, rounded directly from the arbitrary-precision value.
+    F32,
+}
+
+impl ElementType {
+    /// The Rust spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::F64 => "f64",
+            Self::F32 => "f32",
+        }
+    }
+}
+
+/// The `emit` section, validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmitOptions {
+    /// Name of the emitted Rust constant.
+    pub const_name: String,
+    /// Element type of the emitted table.
+    pub element_type: ElementType,
+}
+
+/// A validated config: everything a run needs, nothing unchecked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Table name: a plain file stem, used for output file names.
+    pub name: String,
+    /// The schedule to compute.
+    pub spec: ScheduleSpec,
+    /// How to emit constants.
+    pub emit: EmitOptions,
+}
+
+/// Where a value came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A position in a YAML file (1-based line and column).
+    Yaml {
+        /// The file as named by the user.
+        file: String,
+        /// Line of the value.
+        line: u64,
+        /// Column of the value.
+        column: u64,
+    },
+    /// A whole YAML file (a key that is missing).
+    File(String),
+    /// A command-line flag.
+    Flag,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Yaml { file, line, column } => write!(f, "{file}:{line}:{column}: "),
+            Self::File(file) => write!(f, "{file}: "),
+            Self::Flag => Ok(()),
+        }
+    }
+}
+
+/// A config that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A value outside what the key allows.
+    #[error("{origin}{key} = {value} is not allowed: {allowed}")]
+    Invalid {
+        /// Where the value is.
+        origin: Origin,
+        /// The key (or flag) name.
+        key: String,
+        /// The value as written.
+        value: String,
+        /// What the key allows.
+        allowed: String,
+    },
+    /// A required key is absent.
+    #[error("{origin}missing key `{key}`: {allowed}")]
+    Missing {
+        /// The file.
+        origin: Origin,
+        /// The missing key.
+        key: String,
+        /// What it should hold.
+        allowed: String,
+    },
+    /// The YAML itself (syntax, unknown keys, types).
+    #[error("{file}:{message}")]
+    Yaml {
+        /// The file.
+        file: String,
+        /// The parser's message, with its line and column.
+        message: String,
+    },
+    /// The file could not be read.
+    #[error("{file}: cannot read the config: {message}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The OS error.
+        message: String,
+    },
+}
+
+/// A number kept as the text the user wrote, so that it can be parsed by MPFR
+/// at any precision (a YAML float would have gone through f64).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecimalText(pub String);
+
+impl<'de> Deserialize<'de> for DecimalText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = DecimalText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a decimal number, plain (1e-3) or quoted (\"1e-3\")")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.trim().to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<DecimalText, E> {
+                Ok(DecimalText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DecimalText, E> {
+                // Only reached by deserializers that do not hand out scalar
+                // text; the shortest round-trip form recovers any literal of
+                // up to 15 significant digits exactly.
+                Ok(DecimalText(format!("{v:e}")))
+            }
+        }
+        // Asking for a string makes the YAML parser hand over the scalar's
+        // text (`1e-3`), not a float.
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// `degree`: one odd degree for every step, or one per step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DegreeSpec {
+    /// The same degree at every step (as written).
+    One(String),
+    /// One degree per step (as written).
+    PerStep(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for DegreeSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DegreeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an odd degree such as 5, or a list of per-step degrees such as [9, 7, 5]")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<DegreeSpec, E> {
+                Ok(DegreeSpec::One(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<DegreeSpec, E> {
+                Ok(DegreeSpec::One(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DegreeSpec, E> {
+                Ok(DegreeSpec::One(v.to_string()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<DegreeSpec, E> {
+                Ok(DegreeSpec::One(v.to_string()))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<DegreeSpec, A::Error> {
+                let mut out = Vec::new();
+                while let Some(d) = seq.next_element::<DecimalText>()? {
+                    out.push(d.0);
+                }
+                Ok(DegreeSpec::PerStep(out))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmit {
+    const_name: Option<Spanned<String>>,
+    element_type: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    name: Option<Spanned<String>>,
+    degree: Option<Spanned<DegreeSpec>>,
+    steps: Option<Spanned<DecimalText>>,
+    lower: Option<Spanned<DecimalText>>,
+    upper: Option<Spanned<DecimalText>>,
+    cushion: Option<Spanned<DecimalText>>,
+    safety: Option<Spanned<DecimalText>>,
+    safety_mode: Option<Spanned<String>>,
+    precision: Option<Spanned<DecimalText>>,
+    emit: Option<RawEmit>,
+}
+
+/// Unvalidated settings from either source (YAML or flags), each with the
+/// place it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Table name.
+    pub name: Option<(String, Origin)>,
+    /// Degrees.
+    pub degree: Option<(DegreeSpec, Origin)>,
+    /// Step count.
+    pub steps: Option<(String, Origin)>,
+    /// ℓ.
+    pub lower: Option<(String, Origin)>,
+    /// u.
+    pub upper: Option<(String, Origin)>,
+    /// λ.
+    pub cushion: Option<(String, Origin)>,
+    /// s.
+    pub safety: Option<(String, Origin)>,
+    /// `after` or `inside`.
+    pub safety_mode: Option<(String, Origin)>,
+    /// Bits.
+    pub precision: Option<(String, Origin)>,
+    /// Rust constant name.
+    pub const_name: Option<(String, Origin)>,
+    /// `f64` or `f32`.
+    pub element_type: Option<(String, Origin)>,
+}
+
+/// The parser's error as `file:line:column: message`, without its source
+/// snippet (which would name the file `<input>`).
+fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ConfigError {
+    let full = e.without_snippet().to_string();
+    let message = match e.location() {
+        Some(loc) => {
+            let prefix = format!("error: line {} column {}: ", loc.line(), loc.column());
+            let suffix = format!(" at line {}, column {}", loc.line(), loc.column());
+            let text = full.strip_prefix(&prefix).unwrap_or(&full);
+            let text = text.strip_suffix(&suffix).unwrap_or(text);
+            format!("{}:{}: {}", loc.line(), loc.column(), text.lines().next().unwrap_or(text))
+        }
+        None => full,
+    };
+    ConfigError::Yaml { file: file.to_string(), message }
+}
+
+fn yaml_origin(file: &str, loc: &Location) -> Origin {
+    Origin::Yaml { file: file.to_string(), line: loc.line(), column: loc.column() }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming the file, and for bad values the key, the value,
+    /// what is allowed, and the line and column.
+    pub fn from_path(path: &Path) -> Result<Self, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Io { file: file.clone(), message: e.to_string() })?;
+        Self::from_yaml_str(&text, &file)
+    }
+
+    /// Parses and validates YAML text; `file` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::from_path`].
+    pub fn from_yaml_str(text: &str, file: &str) -> Result<Self, ConfigError> {
+        let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))?;
+        let o = |loc: &Location| yaml_origin(file, loc);
+        let s = |v: Option<Spanned<String>>| v.map(|v| (v.value, o(&v.referenced)));
+        let d = |v: Option<Spanned<DecimalText>>| v.map(|v| (v.value.0, o(&v.referenced)));
+        let emit = raw.emit.unwrap_or(RawEmit { const_name: None, element_type: None });
+        let settings = Settings {
+            name: s(raw.name),
+            degree: raw.degree.map(|v| (v.value, o(&v.referenced))),
+            steps: d(raw.steps),
+            lower: d(raw.lower),
+            upper: d(raw.upper),
+            cushion: d(raw.cushion),
+            safety: d(raw.safety),
+            safety_mode: s(raw.safety_mode),
+            precision: d(raw.precision),
+            const_name: s(emit.const_name),
+            element_type: s(emit.element_type),
+        };
+        settings.validate(&Origin::File(file.to_string()))
+    }
+}
+
+fn invalid(origin: &Origin, key: &str, value: impl fmt::Display, allowed: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        origin: origin.clone(),
+        key: key.to_string(),
+        value: value.to_string(),
+        allowed: allowed.into(),
+    }
+}
+
+/// Whether `name` is a plain file stem: letters, digits, `_`, `-`, `.`, not
+/// starting with `.`, no path separators.
+pub fn is_plain_stem(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 200
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// A decimal integer (optional sign, digits only).
+fn parse_integer(text: &str) -> Option<i64> {
+    text.trim().parse::<i64>().ok()
+}
+
+fn is_rust_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "_"
+}
+
+/// The default constant name for a table: its name upper-cased, with every
+/// character that cannot be in an identifier replaced by `_`.
+pub fn default_const_name(name: &str) -> String {
+    let mut out: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    if out.chars().next().is_none_or(|c| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+impl Settings {
+    /// Checks every value and builds the [`Config`]. `missing` is the origin
+    /// named when a required key is absent.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`] found, in key order.
+    pub fn validate(self, missing: &Origin) -> Result<Config, ConfigError> {
+        let need = |key: &str, allowed: &str| ConfigError::Missing {
+            origin: missing.clone(),
+            key: key.into(),
+            allowed: allowed.into(),
+        };
+        let (name, name_o) = self.name.ok_or_else(|| need("name", "a plain file stem such as polar_express"))?;
+        if !is_plain_stem(&name) {
+            return Err(invalid(
+                &name_o,
+                "name",
+                format!("{name:?}"),
+                "a plain file stem: letters, digits, '_', '-', '.', not starting with '.', no path separators, at most 200 characters",
+            ));
+        }
+        let (degree, degree_o) =
+            self.degree.ok_or_else(|| need("degree", "an odd degree, or a list of per-step odd degrees"))?;
+        let degree_allowed = format!("odd integers from 1 to {MAX_DEGREE}");
+        let check_degree = |text: &str| -> Result<u32, ConfigError> {
+            match parse_integer(text) {
+                Some(d) if d >= 1 && d <= i64::from(MAX_DEGREE) && d % 2 == 1 => Ok(d as u32),
+                _ => Err(invalid(&degree_o, "degree", text, degree_allowed.clone())),
+            }
+        };
+        let steps_allowed = format!("an integer from 1 to {MAX_STEPS}");
+        let degrees = match degree {
+            DegreeSpec::One(d) => {
+                let d = check_degree(&d)?;
+                let (steps_text, steps_o) = self
+                    .steps
+                    .ok_or_else(|| need("steps", "the number of steps (required when degree is a single number)"))?;
+                match parse_integer(&steps_text) {
+                    Some(steps) if (1..=MAX_STEPS as i64).contains(&steps) => vec![d; steps as usize],
+                    _ => return Err(invalid(&steps_o, "steps", steps_text, steps_allowed)),
+                }
+            }
+            DegreeSpec::PerStep(list) => {
+                if list.is_empty() || list.len() as u64 > MAX_STEPS {
+                    return Err(invalid(
+                        &degree_o,
+                        "degree",
+                        format!("a list of {} degrees", list.len()),
+                        format!("a list of 1 to {MAX_STEPS} odd degrees"),
+                    ));
+                }
+                let degrees = list.iter().map(|d| check_degree(d)).collect::<Result<Vec<_>, _>>()?;
+                if let Some((steps, steps_o)) = self.steps {
+                    if parse_integer(&steps) != Some(degrees.len() as i64) {
+                        return Err(invalid(
+                            &steps_o,
+                            "steps",
+                            steps,
+                            format!("the length of the degree list ({}), or leave steps out", degrees.len()),
+                        ));
+                    }
+                }
+                degrees
+            }
+        };
+        let precision = match self.precision {
+            None => crate::precision::DEFAULT_PRECISION,
+            Some((text, o)) => match parse_integer(&text) {
+                Some(p) if (i64::from(MIN_PRECISION)..=i64::from(MAX_PRECISION)).contains(&p) => p as u32,
+                _ => {
+                    return Err(invalid(
+                        &o,
+                        "precision",
+                        text,
+                        format!("an integer number of bits from {MIN_PRECISION} to {MAX_PRECISION}"),
+                    ));
+                }
+            },
+        };
+        let decimal = |key: &str, v: &(String, Origin)| -> Result<rug::Float, ConfigError> {
+            parse_decimal(&v.0, CHECK_PRECISION).map_err(|_| {
+                invalid(&v.1, key, format!("{:?}", v.0), "a finite decimal number such as 0.001, 1e-3 or \"1e-3\"")
+            })
+        };
+        let (lower_text, lower_o) = self
+            .lower
+            .ok_or_else(|| need("lower", "the smallest singular value to map to 1, a number in (0, upper)"))?;
+        let lower = decimal("lower", &(lower_text.clone(), lower_o.clone()))?;
+        let upper_text = self.upper.clone().map_or_else(|| "1".to_string(), |v| v.0);
+        let upper = match &self.upper {
+            Some(v) => decimal("upper", v)?,
+            None => rug::Float::with_val(CHECK_PRECISION, 1),
+        };
+        if lower <= 0 {
+            return Err(invalid(
+                &lower_o,
+                "lower",
+                &lower_text,
+                "a number > 0 (f(0) = 0, so 0 can never be mapped to 1)",
+            ));
+        }
+        if lower >= upper {
+            return Err(invalid(&lower_o, "lower", &lower_text, format!("a number below upper = {upper_text}")));
+        }
+        let cushion_text = match &self.cushion {
+            None => "0".to_string(),
+            Some(v) => {
+                let c = decimal("cushion", v)?;
+                if !(c >= 0 && c < 1) {
+                    return Err(invalid(&v.1, "cushion", &v.0, "a number in [0, 1); 0 turns the cushion off"));
+                }
+                v.0.clone()
+            }
+        };
+        let safety_text = match &self.safety {
+            None => "1".to_string(),
+            Some(v) => {
+                let s = decimal("safety", v)?;
+                if s < 1 {
+                    return Err(invalid(&v.1, "safety", &v.0, "a number >= 1; 1 turns the safety factor off"));
+                }
+                v.0.clone()
+            }
+        };
+        let safety_mode = match &self.safety_mode {
+            None => SafetyMode::After,
+            Some((m, o)) => match m.as_str() {
+                "after" => SafetyMode::After,
+                "inside" => SafetyMode::Inside,
+                _ => return Err(invalid(o, "safety_mode", format!("{m:?}"), "`after` or `inside`")),
+            },
+        };
+        let const_name = match self.const_name {
+            None => default_const_name(&name),
+            Some((c, o)) => {
+                if !is_rust_identifier(&c) {
+                    return Err(invalid(
+                        &o,
+                        "emit.const_name",
+                        format!("{c:?}"),
+                        "a Rust identifier: a letter or '_' followed by letters, digits or '_'",
+                    ));
+                }
+                c
+            }
+        };
+        let element_type = match self.element_type {
+            None => ElementType::F64,
+            Some((t, o)) => match t.as_str() {
+                "f64" => ElementType::F64,
+                "f32" => ElementType::F32,
+                _ => return Err(invalid(&o, "emit.element_type", format!("{t:?}"), "`f64` or `f32`")),
+            },
+        };
+        Ok(Config {
+            name,
+            spec: ScheduleSpec {
+                degrees,
+                lower: lower_text,
+                upper: upper_text,
+                cushion: cushion_text,
+                safety: safety_text,
+                safety_mode,
+                precision,
+                max_iterations: DEFAULT_MAX_ITERATIONS,
+            },
+            emit: EmitOptions { const_name, element_type },
+        })
+    }
+}
+
+/// The validated config as echoed in the JSON output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigEcho {
+    /// Table name.
+    pub name: String,
+    /// Degree of every step.
+    pub degrees: Vec<u32>,
+    /// Step count.
+    pub steps: usize,
+    /// ℓ as written.
+    pub lower: String,
+    /// u as written.
+    pub upper: String,
+    /// λ as written.
+    pub cushion: String,
+    /// s as written.
+    pub safety: String,
+    /// `after` or `inside`.
+    pub safety_mode: SafetyMode,
+    /// Working precision in bits.
+    pub precision: u32,
+    /// The emit section.
+    pub emit: EmitOptions,
+}
+
+impl Config {
+    /// The echo written into outputs.
+    pub fn echo(&self) -> ConfigEcho {
+        ConfigEcho {
+            name: self.name.clone(),
+            degrees: self.spec.degrees.clone(),
+            steps: self.spec.degrees.len(),
+            lower: self.spec.lower.clone(),
+            upper: self.spec.upper.clone(),
+            cushion: self.spec.cushion.clone(),
+            safety: self.spec.safety.clone(),
+            safety_mode: self.spec.safety_mode,
+            precision: self.spec.precision,
+            emit: self.emit.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_decimal_text_is_kept() {
+        let c = Config::from_yaml_str(
+            "name: a\ndegree: 5\nsteps: 2\nlower: 0.02407327424182761234567\ncushion: \"1e-2\"\n",
+            "t.yaml",
+        )
+        .unwrap();
+        assert_eq!(c.spec.lower, "0.02407327424182761234567");
+        assert_eq!(c.spec.cushion, "1e-2");
+    }
+
+    #[test]
+    fn degree_list_fixes_steps() {
+        let c = Config::from_yaml_str("name: a\ndegree: [9, 7, 5]\nlower: 1e-3\n", "t.yaml").unwrap();
+        assert_eq!(c.spec.degrees, vec![9, 7, 5]);
+    }
+
+    #[test]
+    fn errors_carry_positions() {
+        let e = Config::from_yaml_str("name: a\ndegree: 4\nsteps: 2\nlower: 1e-3\n", "t.yaml").unwrap_err().to_string();
+        assert!(e.starts_with("t.yaml:2:9: degree = 4 is not allowed: odd integers"), "{e}");
+    }
+
+    #[test]
+    fn default_const_names_are_identifiers() {
+        assert_eq!(default_const_name("polar-express.v2"), "POLAR_EXPRESS_V2");
+        assert_eq!(default_const_name("5step"), "_5STEP");
+        assert!(is_rust_identifier(&default_const_name("5step")));
+    }
+}

@@ -1,0 +1,197 @@
+//! The table document: a finished schedule as the outside world sees it
+//! (decimal strings at working precision, and the correctly rounded `f64` and
+//! `f32` values). This is the JSON format and the input of every emitter.
+//!
+//! ```
+//! use polar_coeffs::config::Config;
+//! use polar_coeffs::table::TableDoc;
+//!
+//! let config = Config::from_yaml_str("name: t\ndegree: 3\nsteps: 2\nlower: 0.1\n", "t.yaml").unwrap();
+//! let doc = TableDoc::solve(&config).unwrap();
+//! assert_eq!(doc.steps.len(), 2);
+//! assert_eq!(doc.steps[0].coefficients.len(), 2); // x and x³
+//! ```
+//!
+//! All arithmetic happens here, once: the emitters only format what the
+//! document holds.
+
+use rug::Float;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, ConfigEcho};
+use crate::precision::{decimal_digits, to_decimal, to_f32, to_f64};
+use crate::remez::RemezStatus;
+use crate::schedule::{Schedule, ScheduleError, greedy};
+
+/// The tool's version, written into every output.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Significant digits of the error figures quoted in provenance comments and
+/// terminal tables (the JSON carries full working precision).
+pub const SUMMARY_DIGITS: usize = 20;
+
+/// The input normalisation a table assumes, as stated in every output.
+pub const NORMALISATION: &str = "scale the input so that every singular value is at most the interval's upper end u \
+(for u = 1: X / (||X||_F * (1 + 1e-2) + 1e-7), the usual Muon normalisation); singular values in [lower, u] are then \
+guaranteed to end within the composed error of 1";
+
+/// What a caller should do past the last row, as stated in every output.
+pub const BEYOND_LAST_ROW: &str = "repeat the last row, which is fitted for the singular values closest to 1 (once \
+the composed error is small it is close to the Newton-Schulz fixed-point polynomial, and each further step keeps \
+converging); do not cycle back to the first rows: they are fitted for small singular values and push values near 1 \
+away from it";
+
+/// One step of the document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepDoc {
+    /// 1-based position in the table.
+    pub step: usize,
+    /// Degree of the step's polynomial.
+    pub degree: u32,
+    /// `[ℓ_t, u_t]`, the interval the step was computed for.
+    pub interval: [String; 2],
+    /// The interval the minimax polynomial was fitted on (differs from
+    /// `interval` when the cushion moved the lower end).
+    pub fit_interval: [String; 2],
+    /// Applied coefficients of x, x³, x⁵, … as decimal strings.
+    pub coefficients: Vec<String>,
+    /// The same, correctly rounded to binary64.
+    pub coefficients_f64: Vec<f64>,
+    /// The same, correctly rounded to binary32 (directly, not through f64).
+    pub coefficients_f32: Vec<f32>,
+    /// max over `interval` of |1 − p_t| before safety scaling.
+    pub step_error: String,
+    /// max over the original [ℓ, u] of |1 − p_t ∘ … ∘ p_1|.
+    pub composed_error: String,
+    /// The exact image of [ℓ, u] after this step.
+    pub composed_image: [String; 2],
+    /// Recentring factor γ applied after a cushioned fit (1 otherwise).
+    pub recentring: String,
+    /// Whether the safety factor scales this row.
+    pub safety_scaled: bool,
+    /// How the step's minimax solve ended.
+    pub remez: RemezDoc,
+}
+
+/// The minimax solve behind a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemezDoc {
+    /// `converged`, `stagnated`, `max_iterations` or `failed`.
+    pub status: String,
+    /// Exchange iterations.
+    pub iterations: usize,
+    /// The levelled error on the fit interval.
+    pub levelled_error: String,
+    /// Relative gap between max |1 − p| and the levelled error.
+    pub relative_gap: String,
+    /// Bits used inside the solve.
+    pub internal_precision: u32,
+    /// Why it did not converge, when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A finished table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableDoc {
+    /// Table name (the config's).
+    pub name: String,
+    /// Version of polar-coeffs that computed it.
+    pub tool_version: String,
+    /// The validated config, echoed.
+    pub config: ConfigEcho,
+    /// Working precision in bits.
+    pub precision_bits: u32,
+    /// The steps.
+    pub steps: Vec<StepDoc>,
+    /// Composed error after the last step.
+    pub final_error: String,
+    /// Whether every step's minimax solve converged.
+    pub all_converged: bool,
+    /// The input normalisation the table assumes.
+    pub normalisation: String,
+    /// What to do when running more steps than rows.
+    pub beyond_last_row: String,
+}
+
+impl TableDoc {
+    /// Solves the config's schedule and builds the document.
+    ///
+    /// # Errors
+    ///
+    /// As [`greedy`].
+    pub fn solve(config: &Config) -> Result<Self, ScheduleError> {
+        let schedule = greedy(&config.spec)?;
+        Ok(Self::from_schedule(&config.echo(), &schedule))
+    }
+
+    /// Builds the document from a computed schedule.
+    pub fn from_schedule(echo: &ConfigEcho, schedule: &Schedule) -> Self {
+        let prec = schedule.spec.precision;
+        let digits = decimal_digits(prec);
+        let dec = |x: &Float| to_decimal(x, digits);
+        let steps = schedule
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepDoc {
+                step: i + 1,
+                degree: s.degree,
+                interval: [dec(&s.interval.0), dec(&s.interval.1)],
+                fit_interval: [dec(&s.fit.lower), dec(&s.fit.upper)],
+                coefficients: s.applied.coeffs().iter().map(dec).collect(),
+                coefficients_f64: s.applied.coeffs().iter().map(to_f64).collect(),
+                coefficients_f32: s.applied.coeffs().iter().map(to_f32).collect(),
+                step_error: dec(&s.step_error),
+                composed_error: dec(&s.composed_error),
+                composed_image: [dec(&s.composed_image.0), dec(&s.composed_image.1)],
+                recentring: dec(&s.recentring),
+                safety_scaled: s.safety_scaled,
+                remez: RemezDoc {
+                    status: status_name(s.fit.status).to_string(),
+                    iterations: s.fit.iterations,
+                    levelled_error: dec(&s.fit.levelled_error),
+                    relative_gap: to_decimal(&s.fit.relative_gap, 6),
+                    internal_precision: s.fit.internal_precision,
+                    message: s.fit.message.clone(),
+                },
+            })
+            .collect();
+        Self {
+            name: echo.name.clone(),
+            tool_version: TOOL_VERSION.to_string(),
+            config: echo.clone(),
+            precision_bits: prec,
+            steps,
+            final_error: dec(schedule.final_error()),
+            all_converged: schedule.all_converged(),
+            normalisation: NORMALISATION.to_string(),
+            beyond_last_row: BEYOND_LAST_ROW.to_string(),
+        }
+    }
+
+    /// Whether every row has the same degree.
+    pub fn uniform_degree(&self) -> Option<u32> {
+        let d = self.steps.first()?.degree;
+        self.steps.iter().all(|s| s.degree == d).then_some(d)
+    }
+}
+
+/// The JSON spelling of a status.
+pub fn status_name(status: RemezStatus) -> &'static str {
+    match status {
+        RemezStatus::Converged => "converged",
+        RemezStatus::Stagnated => "stagnated",
+        RemezStatus::MaxIterations => "max_iterations",
+        RemezStatus::Failed => "failed",
+    }
+}
+
+/// `text` (a decimal from the document) shortened to `digits` significant
+/// digits for summaries: re-rounded by MPFR, not truncated.
+pub fn summary(text: &str, digits: usize) -> String {
+    match crate::precision::parse_decimal(text, 4 * text.len() as u32 + 64) {
+        Ok(x) => to_decimal(&x, digits),
+        Err(_) => text.to_string(),
+    }
+}
