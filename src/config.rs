@@ -334,10 +334,19 @@ impl Config {
     }
 }
 
+/// The key as the user spelled it: `emit.const_name` in YAML, `--const-name`
+/// on the command line.
+fn key_for(origin: &Origin, key: &str) -> String {
+    match origin {
+        Origin::Flag => format!("--{}", key.trim_start_matches("emit.").replace('_', "-")),
+        _ => key.to_string(),
+    }
+}
+
 fn invalid(origin: &Origin, key: &str, value: impl fmt::Display, allowed: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         origin: origin.clone(),
-        key: key.to_string(),
+        key: key_for(origin, key),
         value: value.to_string(),
         allowed: allowed.into(),
     }
@@ -385,7 +394,7 @@ impl Settings {
     pub fn validate(self, missing: &Origin) -> Result<Config, ConfigError> {
         let need = |key: &str, allowed: &str| ConfigError::Missing {
             origin: missing.clone(),
-            key: key.into(),
+            key: key_for(missing, key),
             allowed: allowed.into(),
         };
         let (name, name_o) = self.name.ok_or_else(|| need("name", "a plain file stem such as polar_express"))?;

@@ -19,7 +19,7 @@ use rug::Float;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigEcho};
-use crate::precision::{decimal_digits, to_decimal, to_f32, to_f64};
+use crate::precision::{decimal_digits, log2_ratio_bits, to_decimal, to_f32, to_f64};
 use crate::remez::RemezStatus;
 use crate::schedule::{Schedule, ScheduleError, greedy};
 
@@ -137,14 +137,14 @@ impl TableDoc {
             .map(|(i, s)| StepDoc {
                 step: i + 1,
                 degree: s.degree,
-                interval: [dec(&s.interval.0), dec(&s.interval.1)],
-                fit_interval: [dec(&s.fit.lower), dec(&s.fit.upper)],
+                interval: interval_decimals(&s.interval.0, &s.interval.1, digits),
+                fit_interval: interval_decimals(&s.fit.lower, &s.fit.upper, digits),
                 coefficients: s.applied.coeffs().iter().map(dec).collect(),
                 coefficients_f64: s.applied.coeffs().iter().map(to_f64).collect(),
                 coefficients_f32: s.applied.coeffs().iter().map(to_f32).collect(),
                 step_error: dec(&s.step_error),
                 composed_error: dec(&s.composed_error),
-                composed_image: [dec(&s.composed_image.0), dec(&s.composed_image.1)],
+                composed_image: interval_decimals(&s.composed_image.0, &s.composed_image.1, digits),
                 recentring: dec(&s.recentring),
                 safety_scaled: s.safety_scaled,
                 remez: RemezDoc {
@@ -175,6 +175,15 @@ impl TableDoc {
         let d = self.steps.first()?.degree;
         self.steps.iter().all(|s| s.degree == d).then_some(d)
     }
+}
+
+/// Both ends of `[a, b]` with `digits` significant digits plus as many as it
+/// takes to resolve the width b − a to `digits` digits too (late steps live in
+/// intervals 1e-85 wide around 1).
+fn interval_decimals(a: &Float, b: &Float, digits: usize) -> [String; 2] {
+    let width = Float::with_val(a.prec().max(b.prec()), b - a);
+    let extra = if width.is_zero() { 0 } else { decimal_digits(log2_ratio_bits(b, &width)) + 1 };
+    [to_decimal(a, digits + extra), to_decimal(b, digits + extra)]
 }
 
 /// The JSON spelling of a status.
