@@ -110,17 +110,16 @@ pub fn to_f32(x: &Float) -> f32 {
     x.to_f32_round(Round::Nearest)
 }
 
-/// `ceil(log2(a / b))` for positive `a`, `b`, as a bit count (0 when a ≤ b).
+/// An upper bound on `log2(a / b)` for positive `a`, `b`, as a bit count
+/// (0 when a ≤ b), from the binary exponents alone (off by at most one bit
+/// above the exact `ceil`): cheap at any precision.
 ///
 /// Used to size the extra bits an ill-conditioned computation needs.
 pub fn log2_ratio_bits(a: &Float, b: &Float) -> u32 {
-    let prec = a.prec().max(b.prec());
-    let ratio = Float::with_val(prec, a / b);
-    if ratio <= 1 {
-        return 0;
+    match (a.get_exp(), b.get_exp()) {
+        (Some(ea), Some(eb)) if a > b => (i64::from(ea) - i64::from(eb) + 1).clamp(0, i64::from(u32::MAX / 4)) as u32,
+        _ => 0,
     }
-    let l = ratio.log2();
-    l.to_f64().ceil().clamp(0.0, f64::from(u32::MAX / 4)) as u32
 }
 
 #[cfg(test)]

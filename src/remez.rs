@@ -51,8 +51,10 @@
 //! growth of the monomial coefficients) and raises that once more when the
 //! levelled error turns out smaller than estimated.
 
+use rug::Assign;
 use rug::Float;
 use rug::float::Constant;
+use rug::ops::NegAssign;
 
 use crate::poly::OddPoly;
 use crate::precision::log2_ratio_bits;
@@ -79,6 +81,14 @@ pub const STAGNATION_WINDOW: usize = 5;
 /// Largest degree the solver accepts.
 pub const MAX_DEGREE: u32 = 1001;
 
+/// Extrema in an iteration are located to the previous gap times
+/// 2^-NEWTON_MARGIN_BITS (in s, where the interval is [−1, 1]).
+const NEWTON_MARGIN_BITS: i32 = 16;
+
+/// Bits, above what the problem's conditioning needs, of the cheap
+/// exploration stage that precedes the full-precision polish.
+const EXPLORE_BITS: u32 = 64;
+
 /// Cap on Newton or bisection steps in one root search (bisection alone needs
 /// about the internal precision in steps).
 const ROOT_SEARCH_STEP_CAP: usize = 40_000;
@@ -90,11 +100,20 @@ pub struct RemezOptions {
     pub precision: u32,
     /// Cap on exchange iterations.
     pub max_iterations: usize,
+    /// Starting reference in the local variable s ∈ [−1, 1] (see
+    /// [`Minimax::local_reference`]); Chebyshev points when `None` or when its
+    /// length does not match the degree. A neighbouring problem's reference
+    /// saves iterations (the greedy schedule passes each step's to the next).
+    pub initial_reference: Option<Vec<Float>>,
 }
 
 impl Default for RemezOptions {
     fn default() -> Self {
-        Self { precision: crate::precision::DEFAULT_PRECISION, max_iterations: DEFAULT_MAX_ITERATIONS }
+        Self {
+            precision: crate::precision::DEFAULT_PRECISION,
+            max_iterations: DEFAULT_MAX_ITERATIONS,
+            initial_reference: None,
+        }
     }
 }
 
@@ -152,6 +171,9 @@ pub struct Minimax {
     pub reference: Vec<Float>,
     /// `1 − p(x_i)` at the reference points.
     pub reference_errors: Vec<Float>,
+    /// The reference in the local variable s ∈ [−1, 1], where
+    /// x² = (u² + ℓ²)/2 + s·(u² − ℓ²)/2.
+    pub local_reference: Vec<Float>,
     /// How the solve ended.
     pub status: RemezStatus,
     /// Exchange iterations run (all precision rounds together).
@@ -216,6 +238,22 @@ pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions
     let mut internal = prec + GUARD_BITS + (degree + 1) * narrowness + 2 * degree;
     let mut reference: Option<Vec<Float>> = None;
     let mut total_iterations = 0;
+    // Exploration: the exchange at the precision the conditioning needs plus
+    // EXPLORE_BITS, to a loose tolerance. Its reference seeds the
+    // full-precision polish, which then needs two or three iterations.
+    let explore_prec = internal - prec + EXPLORE_BITS;
+    if explore_prec + EXPLORE_BITS / 2 < internal {
+        let problem = Problem::new(q, lower, upper, explore_prec);
+        let start = match &options.initial_reference {
+            Some(r) if r.len() == q + 2 => r.iter().map(|s| Float::with_val(explore_prec, s)).collect(),
+            _ => initial_reference(q, explore_prec),
+        };
+        let run = exchange(&problem, start, EXPLORE_BITS + GUARD_BITS / 2, options.max_iterations);
+        total_iterations += run.iterations;
+        if run.status != RemezStatus::Failed {
+            reference = run.best.map(|b| b.reference);
+        }
+    }
     // At most three precision rounds: the estimate, then what the levelled
     // error and the coefficients' size show is needed (and once more as a
     // margin). Each later round starts from the previous reference.
@@ -259,6 +297,7 @@ pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions
             max_error,
             reference: reference_x,
             reference_errors,
+            local_reference: best.reference,
             status,
             iterations: total_iterations,
             internal_precision: internal,
@@ -321,11 +360,25 @@ impl Problem {
         let x = self.x_of(s);
         let rv = clenshaw(&r.c, s, self.prec);
         let rs = clenshaw(&r.d1, s, self.prec);
-        let xr = Float::with_val(self.prec, &x * &rv);
-        let e = Float::with_val(self.prec, 1 - &xr);
-        let mut slope = Float::with_val(self.prec, &self.h * &rv) / (Float::with_val(self.prec, &x * 2u32));
+        let mut e = Float::with_val(self.prec, &x * &rv);
+        e.neg_assign();
+        e += 1u32;
+        let mut slope = Float::with_val(self.prec, &self.h * &rv);
+        slope /= &x;
+        slope /= 2u32;
         slope += Float::with_val(self.prec, &x * &rs);
-        (e, -slope)
+        slope.neg_assign();
+        (e, slope)
+    }
+
+    /// The error e(s) = 1 − x·r(s) alone.
+    fn error(&self, r: &Cheb, s: &Float) -> Float {
+        let x = self.x_of(s);
+        let mut e = clenshaw(&r.c, s, self.prec);
+        e *= &x;
+        e.neg_assign();
+        e += 1u32;
+        e
     }
 
     /// G(s) = h·r + 2t·r_s (zero exactly at the critical points of x·r(s),
@@ -338,7 +391,8 @@ impl Problem {
         let two_t = Float::with_val(self.prec, &t * 2u32);
         let mut g = Float::with_val(self.prec, &self.h * &rv);
         g += Float::with_val(self.prec, &two_t * &rs);
-        let mut gs = Float::with_val(self.prec, &self.h * &rs) * 3u32;
+        let mut gs = Float::with_val(self.prec, &self.h * &rs);
+        gs *= 3u32;
         gs += Float::with_val(self.prec, &two_t * &rss);
         (g, gs)
     }
@@ -362,19 +416,22 @@ impl Cheb {
 /// Σ c_k T_k(s) by Clenshaw's recurrence.
 fn clenshaw(c: &[Float], s: &Float, prec: u32) -> Float {
     let mut b1 = Float::new(prec); // b_{k+1}
-    let mut b2 = Float::new(prec); // b_{k+2}
+    let mut b2 = Float::new(prec); // b_{k+2}, then the new b_k in place
+    let mut scratch = Float::new(prec);
     let two_s = Float::with_val(prec, s * 2u32);
     for ck in c.iter().skip(1).rev() {
-        let mut b0 = Float::with_val(prec, &two_s * &b1);
-        b0 -= &b2;
-        b0 += ck;
-        b2 = std::mem::replace(&mut b1, b0);
+        // b_k = 2s·b_{k+1} − b_{k+2} + c_k, written over b_{k+2}.
+        scratch.assign(&two_s * &b1);
+        scratch -= &b2;
+        scratch += ck;
+        std::mem::swap(&mut b2, &mut b1);
+        std::mem::swap(&mut b1, &mut scratch);
     }
     let Some(c0) = c.first() else { return Float::new(prec) };
-    let mut out = Float::with_val(prec, s * &b1);
-    out -= &b2;
-    out += c0;
-    out
+    scratch.assign(s * &b1);
+    scratch -= &b2;
+    scratch += c0;
+    scratch
 }
 
 /// Chebyshev coefficients of the derivative (one fewer; empty for a constant).
@@ -452,6 +509,7 @@ fn solve_levelled(problem: &Problem, s: &[Float]) -> Option<(Vec<Float>, Float)>
 
 /// Gaussian elimination with partial pivoting on an augmented n×(n+1) matrix.
 fn gauss_solve(mut a: Vec<Vec<Float>>, n: usize) -> Option<Vec<Float>> {
+    let mut scratch = Float::new(a[0][0].prec());
     for col in 0..n {
         let pivot = (col..n).max_by(|&i, &j| a[i][col].cmp_abs(&a[j][col]).unwrap_or(std::cmp::Ordering::Equal))?;
         if a[pivot][col].is_zero() {
@@ -466,8 +524,10 @@ fn gauss_solve(mut a: Vec<Vec<Float>>, n: usize) -> Option<Vec<Float>> {
             }
             let factor = Float::with_val(prow[col].prec(), &row[col] / &prow[col]);
             for k in col..=n {
-                let t = Float::with_val(factor.prec(), &factor * &prow[k]);
-                row[k] -= t;
+                // Plain multiply-then-subtract into a scratch value: MPFR's
+                // fused fms is several times slower than mul + sub.
+                scratch.assign(&factor * &prow[k]);
+                row[k] -= &scratch;
             }
         }
     }
@@ -475,7 +535,8 @@ fn gauss_solve(mut a: Vec<Vec<Float>>, n: usize) -> Option<Vec<Float>> {
     for i in (0..n).rev() {
         let mut acc = a[i][n].clone();
         for k in i + 1..n {
-            acc -= Float::with_val(acc.prec(), &a[i][k] * &x[k]);
+            scratch.assign(&a[i][k] * &x[k]);
+            acc -= &scratch;
         }
         x[i] = acc / &a[i][i];
     }
@@ -485,14 +546,23 @@ fn gauss_solve(mut a: Vec<Vec<Float>>, n: usize) -> Option<Vec<Float>> {
 /// Phase 2: the new reference, endpoints ±1 plus the q critical points of
 /// x·r(s). Fast path first (Newton from the old points), bracketing path when
 /// the fast path's answer is not a valid alternating reference.
-fn locate_extrema(problem: &Problem, r: &Cheb, levelled: &Float, old: &[Float]) -> Option<Vec<Float>> {
-    if let Some(new) = extrema_by_newton(problem, r, old) {
-        if is_alternating_reference(problem, r, levelled, &new) {
-            return Some(new);
+///
+/// Returns the new reference and the error `1 − p` at each of its points.
+fn locate_extrema(
+    problem: &Problem,
+    r: &Cheb,
+    levelled: &Float,
+    old: &[Float],
+    tol: &Float,
+) -> Option<(Vec<Float>, Vec<Float>)> {
+    if let Some(new) = extrema_by_newton(problem, r, old, tol) {
+        if let Some(errors) = alternating_errors(problem, r, levelled, &new) {
+            return Some((new, errors));
         }
     }
-    let new = extrema_by_brackets(problem, r, old)?;
-    is_alternating_reference(problem, r, levelled, &new).then_some(new)
+    let new = extrema_by_brackets(problem, r, old, tol)?;
+    let errors = alternating_errors(problem, r, levelled, &new)?;
+    Some((new, errors))
 }
 
 /// Step tolerance of root searches in s: half the internal precision plus a
@@ -502,8 +572,7 @@ fn root_tolerance(problem: &Problem) -> Float {
     Float::with_val(64, Float::i_exp(1, -((problem.prec / 2 + 24) as i32)))
 }
 
-fn extrema_by_newton(problem: &Problem, r: &Cheb, old: &[Float]) -> Option<Vec<Float>> {
-    let tol = root_tolerance(problem);
+fn extrema_by_newton(problem: &Problem, r: &Cheb, old: &[Float], tol: &Float) -> Option<Vec<Float>> {
     let q = problem.q;
     let mut out = Vec::with_capacity(q + 2);
     out.push(Float::with_val(problem.prec, -1));
@@ -520,7 +589,7 @@ fn extrema_by_newton(problem: &Problem, r: &Cheb, old: &[Float]) -> Option<Vec<F
             if !(s > -1 && s < 1) {
                 return None;
             }
-            if step.cmp_abs(&tol).is_some_and(|o| o.is_le()) {
+            if step.cmp_abs(tol).is_some_and(|o| o.is_le()) {
                 done = true;
                 break;
             }
@@ -534,18 +603,18 @@ fn extrema_by_newton(problem: &Problem, r: &Cheb, old: &[Float]) -> Option<Vec<F
     Some(out)
 }
 
-fn extrema_by_brackets(problem: &Problem, r: &Cheb, old: &[Float]) -> Option<Vec<Float>> {
+fn extrema_by_brackets(problem: &Problem, r: &Cheb, old: &[Float], tol: &Float) -> Option<Vec<Float>> {
     let q = problem.q;
     // Zeros of the error between consecutive reference points, where its
     // sign alternates by construction of the levelled system.
     let mut zeros = Vec::with_capacity(q + 1);
     for w in old.windows(2) {
-        zeros.push(find_root(|s| problem.error_and_slope(r, s), &w[0], &w[1], problem)?);
+        zeros.push(find_root(|s| problem.error_and_slope(r, s), &w[0], &w[1], problem.prec, tol)?);
     }
     let mut out = Vec::with_capacity(q + 2);
     out.push(Float::with_val(problem.prec, -1));
     for w in zeros.windows(2) {
-        out.push(find_root(|s| problem.critical_and_slope(r, s), &w[0], &w[1], problem)?);
+        out.push(find_root(|s| problem.critical_and_slope(r, s), &w[0], &w[1], problem.prec, tol)?);
     }
     out.push(Float::with_val(problem.prec, 1));
     Some(out)
@@ -553,8 +622,7 @@ fn extrema_by_brackets(problem: &Problem, r: &Cheb, old: &[Float]) -> Option<Vec
 
 /// A root of f in [a, b] where f changes sign, by Newton steps safeguarded
 /// with bisection. `None` when f has the same sign at both ends.
-fn find_root(f: impl Fn(&Float) -> (Float, Float), a: &Float, b: &Float, problem: &Problem) -> Option<Float> {
-    let tol = root_tolerance(problem);
+fn find_root(f: impl Fn(&Float) -> (Float, Float), a: &Float, b: &Float, prec: u32, tol: &Float) -> Option<Float> {
     let (fa, _) = f(a);
     let (fb, _) = f(b);
     if fa.is_zero() {
@@ -568,7 +636,7 @@ fn find_root(f: impl Fn(&Float) -> (Float, Float), a: &Float, b: &Float, problem
     }
     // Orient so that f(lo) < 0 < f(hi).
     let (mut lo, mut hi) = if fa.is_sign_negative() { (a.clone(), b.clone()) } else { (b.clone(), a.clone()) };
-    let mut x = Float::with_val(problem.prec, &lo + &hi) / 2u32;
+    let mut x = Float::with_val(prec, &lo + &hi) / 2u32;
     for _ in 0..ROOT_SEARCH_STEP_CAP {
         let (fx, dfx) = f(&x);
         if fx.is_zero() {
@@ -579,42 +647,42 @@ fn find_root(f: impl Fn(&Float) -> (Float, Float), a: &Float, b: &Float, problem
         } else {
             hi = x.clone();
         }
-        let mut next = if dfx.is_zero() {
-            None
-        } else {
-            Some(Float::with_val(problem.prec, &x - Float::with_val(problem.prec, &fx / &dfx)))
-        };
+        let mut next =
+            if dfx.is_zero() { None } else { Some(Float::with_val(prec, &x - Float::with_val(prec, &fx / &dfx))) };
         let in_bracket = |y: &Float| (y > &lo && y < &hi) || (y > &hi && y < &lo);
         if !next.as_ref().is_some_and(in_bracket) {
-            next = Some(Float::with_val(problem.prec, &lo + &hi) / 2u32);
+            next = Some(Float::with_val(prec, &lo + &hi) / 2u32);
         }
         let next = next.expect("set above");
-        let step = Float::with_val(problem.prec, &next - &x);
+        let step = Float::with_val(prec, &next - &x);
         x = next;
-        let width = Float::with_val(problem.prec, &hi - &lo);
-        if step.cmp_abs(&tol).is_some_and(|o| o.is_le()) || width.cmp_abs(&tol).is_some_and(|o| o.is_le()) {
+        let width = Float::with_val(prec, &hi - &lo);
+        if step.cmp_abs(tol).is_some_and(|o| o.is_le()) || width.cmp_abs(tol).is_some_and(|o| o.is_le()) {
             return Some(x);
         }
     }
     Some(x)
 }
 
-/// A valid new reference: strictly increasing, errors alternating in sign
-/// starting with the sign of E, each at least |E| in size (to the rounding of
-/// the internal precision). These together guarantee the exchange makes
-/// progress (de la Vallée Poussin).
-fn is_alternating_reference(problem: &Problem, r: &Cheb, levelled: &Float, s: &[Float]) -> bool {
+/// The errors on a valid new reference, or `None`: strictly increasing,
+/// errors alternating in sign starting with the sign of E, each at least |E|
+/// in size (to the rounding of the internal precision). These together
+/// guarantee the exchange makes progress (de la Vallée Poussin).
+fn alternating_errors(problem: &Problem, r: &Cheb, levelled: &Float, s: &[Float]) -> Option<Vec<Float>> {
     if s.windows(2).any(|w| w[0] >= w[1]) {
-        return false;
+        return None;
     }
     let slack = Float::with_val(problem.prec, Float::i_exp(1, -(problem.prec as i32 / 2)));
     let floor = Float::with_val(problem.prec, levelled.abs_ref()) * (1 - slack);
     let positive = levelled.is_sign_positive();
-    s.iter().enumerate().all(|(i, si)| {
-        let (e, _) = problem.error_and_slope(r, si);
-        let want_positive = (i % 2 == 0) == positive;
-        e.is_sign_positive() == want_positive && Float::with_val(problem.prec, e.abs_ref()) >= floor
-    })
+    s.iter()
+        .enumerate()
+        .map(|(i, si)| {
+            let e = problem.error(r, si);
+            let want_positive = (i % 2 == 0) == positive;
+            (e.is_sign_positive() == want_positive && Float::with_val(problem.prec, e.abs_ref()) >= floor).then_some(e)
+        })
+        .collect()
 }
 
 /// One iterate worth keeping.
@@ -637,6 +705,7 @@ struct ExchangeRun {
 /// tolerance, the gap stagnates, the cap is hit or a phase breaks down.
 fn exchange(problem: &Problem, start: Vec<Float>, working_prec: u32, max_iterations: usize) -> ExchangeRun {
     let tol = equioscillation_tolerance(working_prec);
+    let floor_tol = root_tolerance(problem);
     let mut reference = start;
     let mut best: Option<Iterate> = None;
     let mut best_gap: Option<Float> = None;
@@ -659,7 +728,18 @@ fn exchange(problem: &Problem, start: Vec<Float>, working_prec: u32, max_iterati
             };
         }
         let r = Cheb::new(b);
-        let Some(next) = locate_extrema(problem, &r, &e, &reference) else {
+        // Extrema only need to be as accurate as the next reference can be:
+        // the exchange converges quadratically, so a point error near the
+        // current gap (times a margin) costs nothing, and early iterations
+        // need few Newton steps. The floor is the final accuracy.
+        let newton_tol = match &best_gap {
+            Some(g) => {
+                let loose = Float::with_val(64, g * Float::with_val(64, Float::i_exp(1, -NEWTON_MARGIN_BITS)));
+                if loose > floor_tol { loose } else { floor_tol.clone() }
+            }
+            None => Float::with_val(64, Float::i_exp(1, -NEWTON_MARGIN_BITS)).max(&floor_tol),
+        };
+        let Some((next, errors)) = locate_extrema(problem, &r, &e, &reference, &newton_tol) else {
             return ExchangeRun {
                 best,
                 status: RemezStatus::Failed,
@@ -668,8 +748,7 @@ fn exchange(problem: &Problem, start: Vec<Float>, working_prec: u32, max_iterati
             };
         };
         let mut max_error = problem.float();
-        for s in &next {
-            let (err, _) = problem.error_and_slope(&r, s);
+        for err in errors {
             let a = err.abs();
             if a > max_error {
                 max_error = a;

@@ -205,7 +205,7 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
     if safety < 1 {
         return Err(ScheduleError::Range { field: "safety", value: spec.safety.clone(), allowed: "safety >= 1" });
     }
-    let options = RemezOptions { precision: prec, max_iterations: spec.max_iterations };
+    let mut options = RemezOptions { precision: prec, max_iterations: spec.max_iterations, initial_reference: None };
     let last = spec.degrees.len().saturating_sub(1);
     let mut steps: Vec<Step> = Vec::with_capacity(spec.degrees.len());
     let (mut l, mut u) = (lower.clone(), upper.clone());
@@ -217,6 +217,9 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
         let interval = (l.clone(), u.clone());
         let fit =
             minimax(degree, &fit_lower, &u, &options).map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
+        // The next step's optimal reference (in the local variable) is close
+        // to this one's: a warm start.
+        options.initial_reference = Some(fit.local_reference.clone());
         let p_prec = fit.internal_precision;
         let crit = fit.critical_points().to_vec();
         // Recentre on the full [ℓ_t, u_t] when the cushion moved the fit.

@@ -65,7 +65,14 @@ fn run_writes_json_and_rust_and_prints_a_table() {
 fn two_runs_are_byte_identical() {
     let (a, b) = (TempDir::new().unwrap(), TempDir::new().unwrap());
     for dir in [&a, &b] {
-        bin().arg("run").arg(shipped("polar_express_2025.yaml")).arg(shipped("greedy_d3.yaml")).arg("--out").arg(dir.path()).assert().success();
+        bin()
+            .arg("run")
+            .arg(shipped("polar_express_2025.yaml"))
+            .arg(shipped("greedy_d3.yaml"))
+            .arg("--out")
+            .arg(dir.path())
+            .assert()
+            .success();
     }
     for file in ["polar_express_2025.json", "polar_express_2025.rs", "greedy_d3.json", "greedy_d3.rs"] {
         assert_eq!(std::fs::read(a.path().join(file)).unwrap(), std::fs::read(b.path().join(file)).unwrap(), "{file}");
@@ -75,7 +82,13 @@ fn two_runs_are_byte_identical() {
 #[test]
 fn solve_json_is_the_run_document() {
     let dir = TempDir::new().unwrap();
-    bin().arg("run").arg(shipped("polar_express_modded_nanogpt_5.yaml")).arg("--out").arg(dir.path()).assert().success();
+    bin()
+        .arg("run")
+        .arg(shipped("polar_express_modded_nanogpt_5.yaml"))
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
     let out = bin()
         .args(["solve", "--degree", "5", "--steps", "5", "--lower", "1e-3", "--cushion", "0.02", "--safety", "1.02"])
         .args(["--safety-mode", "inside", "--format", "json", "--name", "polar_express_modded_nanogpt_5"])
@@ -85,22 +98,47 @@ fn solve_json_is_the_run_document() {
         .get_output()
         .stdout
         .clone();
-    assert_eq!(String::from_utf8(out).unwrap(), std::fs::read_to_string(dir.path().join("polar_express_modded_nanogpt_5.json")).unwrap());
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        std::fs::read_to_string(dir.path().join("polar_express_modded_nanogpt_5.json")).unwrap()
+    );
 }
 
 #[test]
 fn solve_takes_a_degree_list() {
-    let out = bin().args(["solve", "--degree", "9,7,5,5,3", "--lower", "1e-4", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let out = bin()
+        .args(["solve", "--degree", "9,7,5,5,3", "--lower", "1e-4", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let degrees: Vec<u64> = json["steps"].as_array().unwrap().iter().map(|s| s["degree"].as_u64().unwrap()).collect();
     assert_eq!(degrees, vec![9, 7, 5, 5, 3]);
-    bin().args(["solve", "--degree", "9,7", "--steps", "3", "--lower", "1e-4"]).assert().failure().stderr(predicate::str::contains("steps = 3 is not allowed"));
+    bin()
+        .args(["solve", "--degree", "9,7", "--steps", "3", "--lower", "1e-4"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("steps = 3 is not allowed"));
 }
 
 #[test]
 fn solve_rust_format_prints_a_constant() {
     bin()
-        .args(["solve", "--degree", "5", "--steps", "2", "--lower", "1e-3", "--format", "rust", "--element-type", "f32"])
+        .args([
+            "solve",
+            "--degree",
+            "5",
+            "--steps",
+            "2",
+            "--lower",
+            "1e-3",
+            "--format",
+            "rust",
+            "--element-type",
+            "f32",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("pub const SOLVE: [[f32; 3]; 2] = ["));
@@ -120,7 +158,13 @@ fn emitted_rust_compiles_and_is_rustfmt_clean() {
     }
     cmd.arg("--out").arg(dir.path()).assert().success();
     // Mixed degrees and f32, through solve.
-    let mixed = bin().args(["solve", "--degree", "7,5,3", "--lower", "1e-3", "--format", "rust", "--element-type", "f32"]).assert().success().get_output().stdout.clone();
+    let mixed = bin()
+        .args(["solve", "--degree", "7,5,3", "--lower", "1e-3", "--format", "rust", "--element-type", "f32"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     std::fs::write(dir.path().join("mixed.rs"), mixed).unwrap();
     for file in ["polar_express_2025.rs", "greedy_d3.rs", "mixed.rs"] {
         let path = dir.path().join(file);
@@ -133,7 +177,9 @@ fn emitted_rust_compiles_and_is_rustfmt_clean() {
         assert!(status.success(), "{file} does not compile cleanly");
         let fmt = StdCommand::new("rustfmt").args(["--check", "--edition", "2021"]).arg(&path).output();
         match fmt {
-            Ok(o) => assert!(o.status.success(), "{file} is not rustfmt-clean:\n{}", String::from_utf8_lossy(&o.stdout)),
+            Ok(o) => {
+                assert!(o.status.success(), "{file} is not rustfmt-clean:\n{}", String::from_utf8_lossy(&o.stdout))
+            }
             Err(e) => panic!("rustfmt is needed for this test (rustup component add rustfmt): {e}"),
         }
     }
@@ -163,7 +209,10 @@ fn unknown_key_is_refused_with_position() {
 
 #[test]
 fn even_and_small_degrees_are_refused() {
-    assert_refused("name: t\ndegree: 4\nsteps: 3\nlower: 1e-3\n", &["bad.yaml:2:9:", "degree = 4 is not allowed", "odd integers from 1"]);
+    assert_refused(
+        "name: t\ndegree: 4\nsteps: 3\nlower: 1e-3\n",
+        &["bad.yaml:2:9:", "degree = 4 is not allowed", "odd integers from 1"],
+    );
     assert_refused("name: t\ndegree: 0\nsteps: 3\nlower: 1e-3\n", &["degree = 0 is not allowed"]);
     assert_refused("name: t\ndegree: -3\nsteps: 3\nlower: 1e-3\n", &["degree = -3 is not allowed"]);
     assert_refused("name: t\ndegree: [5, 6, 3]\nlower: 1e-3\n", &["degree = 6 is not allowed"]);
@@ -174,19 +223,28 @@ fn bad_intervals_are_refused() {
     assert_refused("name: t\ndegree: 5\nsteps: 3\nlower: 0\n", &["bad.yaml:4:8:", "lower = 0 is not allowed", "> 0"]);
     assert_refused("name: t\ndegree: 5\nsteps: 3\nlower: -1e-3\n", &["lower = -1e-3 is not allowed"]);
     assert_refused("name: t\ndegree: 5\nsteps: 3\nlower: 1\n", &["lower = 1 is not allowed", "below upper = 1"]);
-    assert_refused("name: t\ndegree: 5\nsteps: 3\nlower: 0.5\nupper: 0.25\n", &["lower = 0.5 is not allowed", "below upper = 0.25"]);
+    assert_refused(
+        "name: t\ndegree: 5\nsteps: 3\nlower: 0.5\nupper: 0.25\n",
+        &["lower = 0.5 is not allowed", "below upper = 0.25"],
+    );
 }
 
 #[test]
 fn step_counts_out_of_range_are_refused() {
-    assert_refused("name: t\ndegree: 5\nsteps: 0\nlower: 1e-3\n", &["bad.yaml:3:8:", "steps = 0 is not allowed", "from 1 to 10000"]);
+    assert_refused(
+        "name: t\ndegree: 5\nsteps: 0\nlower: 1e-3\n",
+        &["bad.yaml:3:8:", "steps = 0 is not allowed", "from 1 to 10000"],
+    );
     assert_refused("name: t\ndegree: 5\nsteps: 10001\nlower: 1e-3\n", &["steps = 10001 is not allowed"]);
     assert_refused("name: t\ndegree: 5\nlower: 1e-3\n", &["missing key `steps`"]);
 }
 
 #[test]
 fn precision_out_of_range_is_refused() {
-    assert_refused(&format!("{GOOD}precision: 63\n"), &["bad.yaml:5:12:", "precision = 63 is not allowed", "from 64 to 16384"]);
+    assert_refused(
+        &format!("{GOOD}precision: 63\n"),
+        &["bad.yaml:5:12:", "precision = 63 is not allowed", "from 64 to 16384"],
+    );
     assert_refused(&format!("{GOOD}precision: 16385\n"), &["precision = 16385 is not allowed"]);
 }
 
@@ -195,12 +253,18 @@ fn cushion_and_safety_out_of_range_are_refused() {
     assert_refused(&format!("{GOOD}cushion: 1\n"), &["bad.yaml:5:10:", "cushion = 1 is not allowed", "[0, 1)"]);
     assert_refused(&format!("{GOOD}cushion: -0.1\n"), &["cushion = -0.1 is not allowed"]);
     assert_refused(&format!("{GOOD}safety: 0.99\n"), &["bad.yaml:5:9:", "safety = 0.99 is not allowed", ">= 1"]);
-    assert_refused(&format!("{GOOD}safety_mode: before\n"), &["safety_mode = \"before\" is not allowed", "`after` or `inside`"]);
+    assert_refused(
+        &format!("{GOOD}safety_mode: before\n"),
+        &["safety_mode = \"before\" is not allowed", "`after` or `inside`"],
+    );
 }
 
 #[test]
 fn unparsable_numbers_are_refused() {
-    assert_refused("name: t\ndegree: 5\nsteps: 3\nlower: 1e-3x\n", &["bad.yaml:4:8:", "lower = \"1e-3x\" is not allowed", "decimal number"]);
+    assert_refused(
+        "name: t\ndegree: 5\nsteps: 3\nlower: 1e-3x\n",
+        &["bad.yaml:4:8:", "lower = \"1e-3x\" is not allowed", "decimal number"],
+    );
     assert_refused(&format!("{GOOD}safety: \"one\"\n"), &["safety = \"one\" is not allowed"]);
     assert_refused("name: t\ndegree: 5\nsteps: three\nlower: 1e-3\n", &["steps = three is not allowed"]);
     assert_refused(&format!("{GOOD}upper: .inf\n"), &["upper = \".inf\" is not allowed"]);
@@ -209,7 +273,10 @@ fn unparsable_numbers_are_refused() {
 #[test]
 fn names_that_are_not_plain_stems_are_refused() {
     for name in ["../escape", "a/b", "..", ".hidden", "a\\\\b", "\"\""] {
-        assert_refused(&format!("name: {name}\ndegree: 5\nsteps: 3\nlower: 1e-3\n"), &["bad.yaml:1:7:", "is not allowed: a plain file stem"]);
+        assert_refused(
+            &format!("name: {name}\ndegree: 5\nsteps: 3\nlower: 1e-3\n"),
+            &["bad.yaml:1:7:", "is not allowed: a plain file stem"],
+        );
     }
 }
 
@@ -221,7 +288,14 @@ fn yaml_syntax_errors_name_the_position() {
 #[test]
 fn missing_config_file_is_refused() {
     let dir = TempDir::new().unwrap();
-    bin().arg("run").arg(dir.path().join("nope.yaml")).arg("--out").arg(dir.path().join("out")).assert().failure().stderr(predicate::str::contains("nope.yaml: cannot read the config"));
+    bin()
+        .arg("run")
+        .arg(dir.path().join("nope.yaml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("nope.yaml: cannot read the config"));
     assert!(!dir.path().join("out").exists());
 }
 
@@ -251,7 +325,20 @@ fn duplicate_names_are_refused() {
 
 #[test]
 fn bad_flags_are_refused_by_solve() {
-    bin().args(["solve", "--degree", "6", "--steps", "3", "--lower", "1e-3"]).assert().failure().code(1).stderr(predicate::str::contains("--degree = 6 is not allowed"));
-    bin().args(["solve", "--degree", "5", "--steps", "3", "--lower", "abc"]).assert().failure().stderr(predicate::str::contains("--lower = \"abc\" is not allowed"));
-    bin().args(["solve", "--degree", "5", "--steps", "3", "--lower", "1e-3", "--format", "xml"]).assert().failure().code(2);
+    bin()
+        .args(["solve", "--degree", "6", "--steps", "3", "--lower", "1e-3"])
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains("--degree = 6 is not allowed"));
+    bin()
+        .args(["solve", "--degree", "5", "--steps", "3", "--lower", "abc"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--lower = \"abc\" is not allowed"));
+    bin()
+        .args(["solve", "--degree", "5", "--steps", "3", "--lower", "1e-3", "--format", "xml"])
+        .assert()
+        .failure()
+        .code(2);
 }

@@ -9,8 +9,7 @@ fn small(yaml: &str) -> TableDoc {
 }
 
 const CUBIC: &str = "name: cubic_small\ndegree: 3\nsteps: 3\nlower: 0.01\nprecision: 64\n";
-const MIXED: &str =
-    "name: mixed_small\ndegree: [7, 5, 3]\nlower: 1e-3\nprecision: 128\nemit:\n  const_name: MIXED\n  element_type: f32\n";
+const MIXED: &str = "name: mixed_small\ndegree: [7, 5, 3]\nlower: 1e-3\nprecision: 128\nemit:\n  const_name: MIXED\n  element_type: f32\n";
 
 #[test]
 fn rust_uniform_f64() {
