@@ -71,6 +71,9 @@ struct SolveArgs {
     /// Working precision in bits (64 to 16384, default 256).
     #[arg(long, value_name = "BITS")]
     precision: Option<String>,
+    /// Cap on Remez exchange iterations per step (default 100).
+    #[arg(long, value_name = "N")]
+    max_iterations: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -208,6 +211,7 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         safety: flag(args.safety),
         safety_mode: flag(args.safety_mode),
         precision: flag(args.precision),
+        max_iterations: flag(args.max_iterations),
         const_name: flag(args.const_name),
         element_type: flag(args.element_type),
     };

@@ -25,6 +25,9 @@ use crate::precision::{MAX_PRECISION, MIN_PRECISION, parse_decimal};
 use crate::remez::{DEFAULT_MAX_ITERATIONS, MAX_DEGREE};
 use crate::schedule::{SafetyMode, ScheduleSpec};
 
+/// Largest `max_iterations` a config may set.
+pub const MAX_REMEZ_ITERATIONS: usize = 10_000;
+
 /// Most steps a schedule may have.
 pub const MAX_STEPS: u64 = 10_000;
 
@@ -240,6 +243,7 @@ struct RawConfig {
     safety: Option<Spanned<DecimalText>>,
     safety_mode: Option<Spanned<String>>,
     precision: Option<Spanned<DecimalText>>,
+    max_iterations: Option<Spanned<DecimalText>>,
     emit: Option<RawEmit>,
 }
 
@@ -265,6 +269,8 @@ pub struct Settings {
     pub safety_mode: Option<(String, Origin)>,
     /// Bits.
     pub precision: Option<(String, Origin)>,
+    /// Cap on Remez iterations per step.
+    pub max_iterations: Option<(String, Origin)>,
     /// Rust constant name.
     pub const_name: Option<(String, Origin)>,
     /// `f64` or `f32`.
@@ -327,6 +333,7 @@ impl Config {
             safety: d(raw.safety),
             safety_mode: s(raw.safety_mode),
             precision: d(raw.precision),
+            max_iterations: d(raw.max_iterations),
             const_name: s(emit.const_name),
             element_type: s(emit.element_type),
         };
@@ -464,6 +471,20 @@ impl Settings {
                 }
             },
         };
+        let max_iterations = match self.max_iterations {
+            None => DEFAULT_MAX_ITERATIONS,
+            Some((text, o)) => match parse_integer(&text) {
+                Some(n) if (1..=MAX_REMEZ_ITERATIONS as i64).contains(&n) => n as usize,
+                _ => {
+                    return Err(invalid(
+                        &o,
+                        "max_iterations",
+                        text,
+                        format!("an integer from 1 to {MAX_REMEZ_ITERATIONS}"),
+                    ));
+                }
+            },
+        };
         let decimal = |key: &str, v: &(String, Origin)| -> Result<rug::Float, ConfigError> {
             parse_decimal(&v.0, CHECK_PRECISION).map_err(|_| {
                 invalid(&v.1, key, format!("{:?}", v.0), "a finite decimal number such as 0.001, 1e-3 or \"1e-3\"")
@@ -549,7 +570,7 @@ impl Settings {
                 safety: safety_text,
                 safety_mode,
                 precision,
-                max_iterations: DEFAULT_MAX_ITERATIONS,
+                max_iterations,
             },
             emit: EmitOptions { const_name, element_type },
         })
@@ -577,6 +598,8 @@ pub struct ConfigEcho {
     pub safety_mode: SafetyMode,
     /// Working precision in bits.
     pub precision: u32,
+    /// Cap on Remez iterations per step.
+    pub max_iterations: usize,
     /// The emit section.
     pub emit: EmitOptions,
 }
@@ -594,6 +617,7 @@ impl Config {
             safety: self.spec.safety.clone(),
             safety_mode: self.spec.safety_mode,
             precision: self.spec.precision,
+            max_iterations: self.spec.max_iterations,
             emit: self.emit.clone(),
         }
     }

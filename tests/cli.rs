@@ -342,3 +342,30 @@ fn bad_flags_are_refused_by_solve() {
         .failure()
         .code(2);
 }
+
+#[test]
+fn non_converged_steps_are_written_with_status_and_exit_3() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("capped.yaml");
+    std::fs::write(&config, "name: capped\ndegree: 7\nsteps: 2\nlower: 1e-3\nmax_iterations: 1\n").unwrap();
+    bin()
+        .arg("run")
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("did not converge"));
+    let json = read_json(&dir.path().join("capped.json"));
+    assert_eq!(json["all_converged"], false);
+    assert_eq!(json["steps"][0]["remez"]["status"], "max_iterations");
+    assert!(
+        std::fs::read_to_string(dir.path().join("capped.rs"))
+            .unwrap()
+            .contains("WARNING: some minimax steps did not converge")
+    );
+    assert_refused(
+        "name: t\ndegree: 5\nsteps: 3\nlower: 1e-3\nmax_iterations: 0\n",
+        &["bad.yaml:5:17:", "max_iterations = 0 is not allowed"],
+    );
+}

@@ -170,3 +170,18 @@ fn per_step_degrees_compose() {
         assert!(digits_agreeing(&w[1].interval.1, &Float::with_val(512, 1 + e)) >= 35.0);
     }
 }
+
+#[test]
+fn non_convergence_is_a_status_with_the_best_iterate() {
+    // One exchange iteration cannot reach 256-bit equioscillation from
+    // Chebyshev points: the solver must say so and still return its best.
+    let options = RemezOptions { max_iterations: 1, ..RemezOptions::default() };
+    let fit = minimax(7, &dec("1e-3"), &dec("1"), &options).unwrap();
+    assert_eq!(fit.status, RemezStatus::MaxIterations);
+    assert!(fit.message.as_deref().unwrap_or("").contains("1 iterations"));
+    assert_eq!(fit.poly.coeffs().len(), 4);
+    // The best iterate is a sane polynomial: its worst error is near the optimum.
+    let optimum = minimax(7, &dec("1e-3"), &dec("1"), &RemezOptions::default()).unwrap();
+    assert!(fit.max_error >= optimum.levelled_error);
+    assert!(fit.max_error < Float::with_val(64, &optimum.levelled_error * 1.01));
+}

@@ -20,11 +20,16 @@ fn sollya_remez(degree: u32, lower: &str) -> Option<Vec<String>> {
     for m in &monomials {
         script.push_str(&format!("print(coeff(p, {m}));\n"));
     }
-    let mut child = Command::new("sollya").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
+    let mut child =
+        Command::new("sollya").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
     child.stdin.take()?.write_all(script.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
-    let values: Vec<String> = text.lines().filter(|l| l.trim_start().starts_with(|c: char| c == '-' || c.is_ascii_digit())).map(str::to_string).collect();
+    let values: Vec<String> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c == '-' || c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect();
     (values.len() == monomials.len()).then_some(values)
 }
 
@@ -36,7 +41,9 @@ fn coefficients_agree_with_sollya_to_60_digits() {
     }
     for (degree, lower) in [(3, "1e-3"), (5, "1e-3"), (7, "1e-4"), (9, "0.01"), (5, "0.5")] {
         let theirs = sollya_remez(degree, lower).expect("sollya answers");
-        let fit = minimax(degree, &parse_decimal(lower, 512).unwrap(), &Float::with_val(512, 1), &RemezOptions::default()).unwrap();
+        let fit =
+            minimax(degree, &parse_decimal(lower, 512).unwrap(), &Float::with_val(512, 1), &RemezOptions::default())
+                .unwrap();
         for (k, (ours, theirs)) in fit.poly.coeffs().iter().zip(&theirs).enumerate() {
             let theirs = parse_decimal(theirs, 512).unwrap();
             let rel = (Float::with_val(512, ours - &theirs) / &theirs).abs();
