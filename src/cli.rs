@@ -12,9 +12,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{Config, DegreeSpec, Origin, Settings};
+use crate::config::{
+    Config, DegreeSpec, Origin, Settings, VerifyConfig, VerifySettings, is_rows_yaml, rows_from_yaml_str,
+};
 use crate::emit::{Emitter, JsonEmitter, RustEmitter, write_atomically};
+use crate::presets::{PRESET_NAMES, preset};
 use crate::table::{SUMMARY_DIGITS, TableDoc, summary};
+use crate::verify::matrix::{generate, read_npy};
+use crate::verify::report as verify_report;
+use crate::verify::{CoefficientRows, verify};
 
 /// Exit status when outputs were written but a step did not converge.
 pub const EXIT_NOT_CONVERGED: u8 = 3;
@@ -43,6 +49,68 @@ enum Command {
     },
     /// Solve one schedule given by flags and print it to stdout.
     Solve(SolveArgs),
+    /// Apply a coefficient table to a matrix in f64, f32 and bf16-emulated
+    /// arithmetic and measure it against the exact polar factor.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VerifyArgs {
+    /// A run config (solved on the fly) or a YAML file of literal rows (`name`, `rows`).
+    #[arg(value_name = "CONFIG", conflicts_with_all = ["table", "json"])]
+    config: Option<PathBuf>,
+    /// A published table by name (see `--table help`).
+    #[arg(long, value_name = "PRESET", conflicts_with = "json")]
+    table: Option<String>,
+    /// A JSON table written by `run`.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// A 2-D float32/float64 NumPy file (C or Fortran order).
+    #[arg(long, value_name = "FILE.npy", conflicts_with_all = ["shape", "spectrum", "lower", "seed"])]
+    matrix: Option<PathBuf>,
+    /// Shape of a generated matrix (default 256x512).
+    #[arg(long, value_name = "NxM")]
+    shape: Option<String>,
+    /// Singular spectrum of a generated matrix: gaussian, log_uniform (default), clustered, geometric, uniform, outliers.
+    #[arg(long, value_name = "KIND")]
+    spectrum: Option<String>,
+    /// Smallest prescribed singular value (default 1e-3).
+    #[arg(long, value_name = "L")]
+    lower: Option<String>,
+    /// RNG seed (default 0).
+    #[arg(long, value_name = "S")]
+    seed: Option<String>,
+    /// Arithmetics, comma-separated: f64, f32, bf16 (default all three).
+    #[arg(long, alias = "dtypes", value_name = "LIST")]
+    dtype: Option<String>,
+    /// Steps to run (default: the table's row count).
+    #[arg(long, value_name = "T")]
+    steps: Option<String>,
+    /// Past the last row: repeat-last (default) or cycle.
+    #[arg(long, value_name = "POLICY")]
+    beyond: Option<String>,
+    /// ε of the normalisation X / (||X||_F (1 + ε) + δ).
+    #[arg(long, default_value_t = crate::verify::DEFAULT_NORM_EPS)]
+    eps: f64,
+    /// δ of the normalisation.
+    #[arg(long, default_value_t = crate::verify::DEFAULT_NORM_DELTA)]
+    delta: f64,
+    /// Refuse matrices with more elements than this (checked before allocating).
+    #[arg(long, value_name = "N", default_value_t = crate::verify::matrix::DEFAULT_MAX_ELEMENTS)]
+    max_elements: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
+    format: VerifyFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VerifyFormat {
+    /// Aligned columns per arithmetic.
+    Table,
+    /// The verification report.
+    Json,
+    /// GitHub Markdown tables.
+    Markdown,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,6 +172,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run { configs, out } => run(&configs, &out),
         Command::Solve(args) => solve(args),
+        Command::Verify(args) => verify_command(args),
     };
     match result {
         Ok(code) => code,
@@ -158,13 +227,28 @@ fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
                 Ok((out.join(format!("{}.{}", doc.name, e.extension())), text))
             })
             .collect();
-        let rendered = match rendered {
+        let mut rendered = match rendered {
             Ok(r) => r,
             Err(e) => {
                 failures.push(e);
                 continue;
             }
         };
+        if let Some(v) = &config.verify {
+            let report = generate(&v.matrix, crate::verify::matrix::DEFAULT_MAX_ELEMENTS)
+                .map_err(|e| e.to_string())
+                .and_then(|m| verify(&CoefficientRows::from_doc(&doc), &m, &v.options).map_err(|e| e.to_string()));
+            match report {
+                Ok(report) => {
+                    rendered.push((out.join(format!("{}.verify.json", doc.name)), verify_report::to_json(&report)));
+                    rendered.push((out.join(format!("{}.verify.md", doc.name)), verify_report::to_markdown(&report)));
+                }
+                Err(e) => {
+                    failures.push(format!("{}: verify: {e}", path.display()));
+                    continue;
+                }
+            }
+        }
         let mut written = Vec::new();
         for (file, text) in &rendered {
             if let Err(e) = write_atomically(file, text) {
@@ -194,6 +278,66 @@ fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
     Ok(if all_converged { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_CONVERGED) })
 }
 
+/// The table named by exactly one of CONFIG, `--table`, `--json`.
+fn load_table(args: &VerifyArgs) -> Result<CoefficientRows, String> {
+    if let Some(name) = &args.table {
+        return preset(name).map(|p| CoefficientRows::from_preset(&p)).ok_or_else(|| {
+            format!("--table {name:?} is not a known preset; the presets are: {}", PRESET_NAMES.join(", "))
+        });
+    }
+    if let Some(path) = &args.json {
+        return read_table_json(path).map(|doc| CoefficientRows::from_doc(&doc));
+    }
+    let Some(path) = &args.config else {
+        return Err("verify needs a table: a CONFIG file, --table PRESET or --json FILE".into());
+    };
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    if is_rows_yaml(&text) {
+        return rows_from_yaml_str(&text, &file).map_err(|e| e.to_string());
+    }
+    let config = Config::from_yaml_str(&text, &file).map_err(|e| e.to_string())?;
+    let doc = TableDoc::solve(&config).map_err(|e| format!("{file}: {e}"))?;
+    Ok(CoefficientRows::from_doc(&doc))
+}
+
+/// Reads a JSON table written by `run`.
+fn read_table_json(path: &Path) -> Result<TableDoc, String> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("{file}: not a polar-coeffs table JSON: {e}"))
+}
+
+fn verify_command(args: VerifyArgs) -> Result<ExitCode, String> {
+    let table = load_table(&args)?;
+    let flag = |v: &Option<String>| v.clone().map(|v| (v, Origin::Flag));
+    let settings = VerifySettings {
+        shape: flag(&args.shape),
+        spectrum: flag(&args.spectrum),
+        lower: flag(&args.lower),
+        seed: flag(&args.seed),
+        dtypes: args.dtype.clone().map(|d| (d.split(',').map(|s| s.trim().to_string()).collect(), Origin::Flag)),
+        steps: flag(&args.steps),
+        beyond: flag(&args.beyond),
+    };
+    let VerifyConfig { matrix: spec, mut options } = settings.validate().map_err(|e| e.to_string())?;
+    options.eps = args.eps;
+    options.delta = args.delta;
+    let matrix = match &args.matrix {
+        Some(path) => read_npy(path, args.max_elements),
+        None => generate(&spec, args.max_elements),
+    }
+    .map_err(|e| e.to_string())?;
+    let report = verify(&table, &matrix, &options).map_err(|e| e.to_string())?;
+    let text = match args.format {
+        VerifyFormat::Table => verify_report::to_table(&report),
+        VerifyFormat::Json => verify_report::to_json(&report),
+        VerifyFormat::Markdown => verify_report::to_markdown(&report),
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn solve(args: SolveArgs) -> Result<ExitCode, String> {
     let flag = |v: Option<String>| v.map(|v| (v, Origin::Flag));
     let degree = if args.degree.contains(',') {
@@ -214,6 +358,7 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         max_iterations: flag(args.max_iterations),
         const_name: flag(args.const_name),
         element_type: flag(args.element_type),
+        verify: None,
     };
     let config = settings.validate(&Origin::Flag).map_err(|e| e.to_string())?;
     let doc = TableDoc::solve(&config).map_err(|e| e.to_string())?;

@@ -24,6 +24,8 @@ use serde_saphyr::{Location, Spanned};
 use crate::precision::{MAX_PRECISION, MIN_PRECISION, parse_decimal};
 use crate::remez::{DEFAULT_MAX_ITERATIONS, MAX_DEGREE};
 use crate::schedule::{SafetyMode, ScheduleSpec};
+use crate::verify::matrix::{MatrixSpec, SPECTRUM_NAMES, Spectrum, parse_shape};
+use crate::verify::{Beyond, Dtype, VerifyOptions};
 
 /// Largest `max_iterations` a config may set.
 pub const MAX_REMEZ_ITERATIONS: usize = 10_000;
@@ -75,6 +77,17 @@ pub struct Config {
     pub spec: ScheduleSpec,
     /// How to emit constants.
     pub emit: EmitOptions,
+    /// The `verify` section: what `run` verifies the table on, if anything.
+    pub verify: Option<VerifyConfig>,
+}
+
+/// The validated `verify` section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifyConfig {
+    /// The matrix to generate.
+    pub matrix: MatrixSpec,
+    /// Arithmetics, steps, policy past the last row.
+    pub options: VerifyOptions,
 }
 
 /// Where a value came from, for error messages.
@@ -245,6 +258,38 @@ struct RawConfig {
     precision: Option<Spanned<DecimalText>>,
     max_iterations: Option<Spanned<DecimalText>>,
     emit: Option<RawEmit>,
+    verify: Option<RawVerify>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVerify {
+    shape: Option<Spanned<DecimalText>>,
+    spectrum: Option<Spanned<String>>,
+    lower: Option<Spanned<DecimalText>>,
+    seed: Option<Spanned<DecimalText>>,
+    dtypes: Option<Spanned<Vec<String>>>,
+    steps: Option<Spanned<DecimalText>>,
+    beyond: Option<Spanned<String>>,
+}
+
+/// The unvalidated `verify` section, each value with its origin.
+#[derive(Debug, Clone, Default)]
+pub struct VerifySettings {
+    /// `NxM`.
+    pub shape: Option<(String, Origin)>,
+    /// Spectrum name.
+    pub spectrum: Option<(String, Origin)>,
+    /// ℓ of the spectrum.
+    pub lower: Option<(String, Origin)>,
+    /// RNG seed.
+    pub seed: Option<(String, Origin)>,
+    /// Arithmetics.
+    pub dtypes: Option<(Vec<String>, Origin)>,
+    /// Steps.
+    pub steps: Option<(String, Origin)>,
+    /// `repeat_last` or `cycle`.
+    pub beyond: Option<(String, Origin)>,
 }
 
 /// Unvalidated settings from either source (YAML or flags), each with the
@@ -275,6 +320,8 @@ pub struct Settings {
     pub const_name: Option<(String, Origin)>,
     /// `f64` or `f32`.
     pub element_type: Option<(String, Origin)>,
+    /// The `verify` section.
+    pub verify: Option<VerifySettings>,
 }
 
 /// The parser's error as `file:line:column: message`, without its source
@@ -336,6 +383,15 @@ impl Config {
             max_iterations: d(raw.max_iterations),
             const_name: s(emit.const_name),
             element_type: s(emit.element_type),
+            verify: raw.verify.map(|v| VerifySettings {
+                shape: d(v.shape),
+                spectrum: s(v.spectrum),
+                lower: d(v.lower),
+                seed: d(v.seed),
+                dtypes: v.dtypes.map(|x| (x.value, o(&x.referenced))),
+                steps: d(v.steps),
+                beyond: s(v.beyond),
+            }),
         };
         settings.validate(&Origin::File(file.to_string()))
     }
@@ -345,7 +401,9 @@ impl Config {
 /// on the command line.
 fn key_for(origin: &Origin, key: &str) -> String {
     match origin {
-        Origin::Flag => format!("--{}", key.trim_start_matches("emit.").replace('_', "-")),
+        Origin::Flag => {
+            format!("--{}", key.trim_start_matches("emit.").trim_start_matches("verify.").replace('_', "-"))
+        }
         _ => key.to_string(),
     }
 }
@@ -573,8 +631,151 @@ impl Settings {
                 max_iterations,
             },
             emit: EmitOptions { const_name, element_type },
+            verify: match self.verify {
+                Some(v) => Some(v.validate()?),
+                None => None,
+            },
         })
     }
+}
+
+impl VerifySettings {
+    /// Checks the section; defaults: a 256×512 matrix with a log-uniform
+    /// spectrum in [1e-3, 1], seed 0, all three arithmetics, the table's own
+    /// step count, repeating the last row.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`], naming `verify.<key>`.
+    pub fn validate(self) -> Result<VerifyConfig, ConfigError> {
+        let (rows, cols) = match &self.shape {
+            None => (256, 512),
+            Some((text, o)) => match parse_shape(text) {
+                Some((r, c)) => (r, c),
+                None => return Err(invalid(o, "verify.shape", format!("{text:?}"), "rows x cols such as 256x512")),
+            },
+        };
+        let spectrum = match &self.spectrum {
+            None => Spectrum::LogUniform,
+            Some((text, o)) => Spectrum::parse(text).ok_or_else(|| {
+                invalid(o, "verify.spectrum", format!("{text:?}"), format!("one of {SPECTRUM_NAMES}"))
+            })?,
+        };
+        let lower = match &self.lower {
+            None => 1e-3,
+            Some((text, o)) => match text.trim().parse::<f64>() {
+                Ok(v) if v > 0.0 && v < 1.0 => v,
+                _ => return Err(invalid(o, "verify.lower", text, "a number in (0, 1)")),
+            },
+        };
+        let seed = match &self.seed {
+            None => 0,
+            Some((text, o)) => text
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| invalid(o, "verify.seed", text, "an integer from 0 to 2^64 - 1"))?,
+        };
+        let dtypes = match &self.dtypes {
+            None => vec![Dtype::F64, Dtype::F32, Dtype::Bf16],
+            Some((list, o)) => {
+                let mut out = Vec::new();
+                for t in list {
+                    let d = Dtype::parse(t)
+                        .ok_or_else(|| invalid(o, "verify.dtypes", format!("{t:?}"), "f64, f32 or bf16"))?;
+                    if !out.contains(&d) {
+                        out.push(d);
+                    }
+                }
+                if out.is_empty() {
+                    return Err(invalid(o, "verify.dtypes", "[]", "a non-empty list of f64, f32, bf16"));
+                }
+                out
+            }
+        };
+        let steps = match &self.steps {
+            None => None,
+            Some((text, o)) => match parse_integer(text) {
+                Some(n) if (1..=MAX_STEPS as i64).contains(&n) => Some(n as usize),
+                _ => return Err(invalid(o, "verify.steps", text, format!("an integer from 1 to {MAX_STEPS}"))),
+            },
+        };
+        let beyond = match &self.beyond {
+            None => Beyond::RepeatLast,
+            Some((text, o)) => Beyond::parse(text)
+                .ok_or_else(|| invalid(o, "verify.beyond", format!("{text:?}"), "`repeat_last` or `cycle`"))?,
+        };
+        Ok(VerifyConfig {
+            matrix: MatrixSpec { rows, cols, spectrum, lower, seed },
+            options: VerifyOptions { dtypes, steps, beyond, ..VerifyOptions::default() },
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRows {
+    name: Spanned<String>,
+    rows: Spanned<Vec<Vec<DecimalText>>>,
+    steps: Option<Spanned<DecimalText>>,
+    source: Option<String>,
+}
+
+/// Whether YAML text is a literal table (has a top-level `rows` key) rather
+/// than a run config.
+pub fn is_rows_yaml(text: &str) -> bool {
+    serde_saphyr::from_str::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(text)
+        .is_ok_and(|m| m.contains_key("rows"))
+}
+
+/// Reads a literal table: `name`, `rows` (lists of decimal coefficients of x,
+/// x³, …), optional `steps` and `source`.
+///
+/// # Errors
+///
+/// [`ConfigError`] with the position of the bad value.
+pub fn rows_from_yaml_str(text: &str, file: &str) -> Result<crate::verify::CoefficientRows, ConfigError> {
+    let raw: RawRows = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))?;
+    let o = |loc: &Location| yaml_origin(file, loc);
+    if !is_plain_stem(&raw.name.value) {
+        return Err(invalid(&o(&raw.name.referenced), "name", format!("{:?}", raw.name.value), "a plain file stem"));
+    }
+    let rows: Vec<Vec<String>> = raw.rows.value.into_iter().map(|r| r.into_iter().map(|c| c.0).collect()).collect();
+    let rows_o = o(&raw.rows.referenced);
+    if rows.is_empty() || rows.iter().any(Vec::is_empty) {
+        return Err(invalid(
+            &rows_o,
+            "rows",
+            "an empty row or list",
+            "a non-empty list of non-empty rows [c1, c3, c5, ...]",
+        ));
+    }
+    for row in &rows {
+        for c in row {
+            if !c.trim().parse::<f64>().is_ok_and(f64::is_finite) {
+                return Err(invalid(&rows_o, "rows", format!("{c:?}"), "finite decimal numbers"));
+            }
+        }
+    }
+    let default_steps = match raw.steps {
+        None => rows.len(),
+        Some(v) => match parse_integer(&v.value.0) {
+            Some(n) if (1..=MAX_STEPS as i64).contains(&n) => n as usize,
+            _ => {
+                return Err(invalid(
+                    &o(&v.referenced),
+                    "steps",
+                    &v.value.0,
+                    format!("an integer from 1 to {MAX_STEPS}"),
+                ));
+            }
+        },
+    };
+    Ok(crate::verify::CoefficientRows {
+        name: raw.name.value,
+        source: raw.source.unwrap_or_else(|| format!("literal rows from {file}")),
+        rows,
+        default_steps,
+    })
 }
 
 /// The validated config as echoed in the JSON output.

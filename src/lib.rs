@@ -24,6 +24,8 @@ pub mod config;
 pub mod emit;
 pub mod poly;
 pub mod precision;
+pub mod presets;
 pub mod remez;
 pub mod schedule;
 pub mod table;
+pub mod verify;

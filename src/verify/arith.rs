@@ -1,0 +1,160 @@
+//! Working arithmetic of a verification: f64, f32, or bf16 emulated on f32.
+//!
+//! bf16 emulation follows GPU tensor-core code: every matrix product takes
+//! bf16 inputs, accumulates in f32 and rounds its output to bf16 (round to
+//! nearest, ties to even); every elementwise combination (`a·X`, `A + B`) is
+//! computed in f32 and rounded to bf16 likewise. bf16 values are stored in
+//! f32 matrices (a bf16 is the top half of an f32).
+
+use nalgebra::DMatrix;
+
+/// The arithmetic a table is applied in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dtype {
+    /// IEEE binary64 throughout.
+    F64,
+    /// IEEE binary32 throughout.
+    F32,
+    /// bf16 storage, f32 accumulation, rounding after every operation.
+    Bf16,
+}
+
+impl Dtype {
+    /// The CLI/config spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::F64 => "f64",
+            Self::F32 => "f32",
+            Self::Bf16 => "bf16",
+        }
+    }
+
+    /// Parses `f64`, `f32` or `bf16`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "f64" => Some(Self::F64),
+            "f32" => Some(Self::F32),
+            "bf16" => Some(Self::Bf16),
+            _ => None,
+        }
+    }
+}
+
+/// Rounds an f32 to the nearest bf16 (ties to even), returned as f32.
+/// NaN stays NaN; values beyond the bf16 range become ±infinity.
+#[inline]
+pub fn round_bf16(x: f32) -> f32 {
+    let bits = x.to_bits();
+    if x.is_nan() {
+        return f32::from_bits(bits | 0x0040_0000); // quiet NaN, payload kept
+    }
+    // Add half an ulp of bf16 (0x7FFF) plus the lowest kept bit (ties to even),
+    // then truncate the 16 low bits. Carries propagate into the exponent
+    // correctly, up to infinity.
+    let lsb = (bits >> 16) & 1;
+    let rounded = bits.wrapping_add(0x7FFF + lsb) & 0xFFFF_0000;
+    f32::from_bits(rounded)
+}
+
+/// Rounds every entry to bf16 in place.
+pub fn round_matrix_bf16(m: &mut DMatrix<f32>) {
+    for v in m.iter_mut() {
+        *v = round_bf16(*v);
+    }
+}
+
+/// One polynomial step in f32 storage, with bf16 rounding after every
+/// operation when `bf16` is set: `A = X Xᵀ` (given as `gram`, accumulated but
+/// not yet rounded), `B = Σ_{k≥1} c_k A^k` by Horner, `X' = c₀X + B X`.
+pub fn step_f32(x: &DMatrix<f32>, gram: &DMatrix<f32>, coeffs: &[f32], bf16: bool) -> DMatrix<f32> {
+    let round = |mut m: DMatrix<f32>| {
+        if bf16 {
+            round_matrix_bf16(&mut m);
+        }
+        m
+    };
+    let a = round(gram.clone());
+    let q = coeffs.len() - 1;
+    if q == 0 {
+        return round(x * coeffs[0]);
+    }
+    // B = c_q A; then B ← A·B + c_k A for k = q−1 … 1.
+    let mut b = round(&a * coeffs[q]);
+    for &ck in coeffs[1..q].iter().rev() {
+        let ab = round(&a * &b);
+        let cka = round(&a * ck);
+        b = round(ab + cka);
+    }
+    let bx = round(&b * x);
+    let c0x = round(x * coeffs[0]);
+    round(c0x + bx)
+}
+
+/// One polynomial step in f64 (no rounding beyond f64's own).
+pub fn step_f64(x: &DMatrix<f64>, gram: &DMatrix<f64>, coeffs: &[f64]) -> DMatrix<f64> {
+    let q = coeffs.len() - 1;
+    if q == 0 {
+        return x * coeffs[0];
+    }
+    let mut b = gram * coeffs[q];
+    for &ck in coeffs[1..q].iter().rev() {
+        b = gram * &b + gram * ck;
+    }
+    &b * x + x * coeffs[0]
+}
+
+/// `X Xᵀ` (short side; X is n×m with n ≤ m).
+pub fn gram<T: nalgebra::RealField + Copy>(x: &DMatrix<T>) -> DMatrix<T> {
+    x * x.transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference: half's conversion (round to nearest even), widened back.
+    fn reference(x: f32) -> f32 {
+        half::bf16::from_f32(x).to_f32()
+    }
+
+    #[test]
+    fn bf16_rounding_matches_the_reference_on_hard_cases() {
+        let mut cases: Vec<f32> = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            1.0e-40, // subnormal
+            3.4e38,  // rounds to infinity in bf16
+        ];
+        // Exact ties (low half 0x8000) with even and odd kept bits, and their
+        // neighbours.
+        for base in [0x3F80_0000u32, 0x3F81_0000, 0x4049_0000, 0x0001_0000, 0x7F7F_0000] {
+            for low in [0x7FFFu32, 0x8000, 0x8001, 0x0000, 0xFFFF] {
+                cases.push(f32::from_bits(base | low));
+                cases.push(-f32::from_bits(base | low));
+            }
+        }
+        // A deterministic sweep of bit patterns.
+        let mut s = 0x1234_5678u32;
+        for _ in 0..100_000 {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            cases.push(f32::from_bits(s));
+        }
+        for x in cases {
+            let (ours, theirs) = (round_bf16(x), reference(x));
+            if x.is_nan() {
+                assert!(ours.is_nan());
+            } else {
+                assert_eq!(ours.to_bits(), theirs.to_bits(), "x = {x:e} ({:#010x})", x.to_bits());
+            }
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! Verification: apply a coefficient table to real matrices in f64, f32 or
+//! bf16-emulated arithmetic and measure it against the exact polar factor.
+//!
+//! ```
+//! use polar_coeffs::presets::preset;
+//! use polar_coeffs::verify::{verify, CoefficientRows, VerifyOptions, Dtype};
+//! use polar_coeffs::verify::matrix::{generate, MatrixSpec, Spectrum, DEFAULT_MAX_ELEMENTS};
+//!
+//! let table = CoefficientRows::from_preset(&preset("jordan").unwrap());
+//! let spec = MatrixSpec { rows: 32, cols: 64, spectrum: Spectrum::LogUniform, lower: 1e-3, seed: 0 };
+//! let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+//! let options = VerifyOptions { dtypes: vec![Dtype::F64, Dtype::Bf16], ..VerifyOptions::default() };
+//! let report = verify(&table, &matrix, &options).unwrap();
+//! assert_eq!(report.runs.len(), 2);
+//! assert_eq!(report.runs[0].steps.len(), 5);
+//! ```
+//!
+//! Verification never needs rug: it works on the f64/f32 values a user would
+//! paste, and its reference is the f64 polar factor from
+//! [`reference::polar_reference`].
+
+pub mod arith;
+pub mod matrix;
+pub mod reference;
+pub mod report;
+
+use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+pub use arith::Dtype;
+use arith::{gram, step_f32, step_f64};
+use matrix::TestMatrix;
+use reference::{REFERENCE_MIN_RATIO, polar_reference, symmetric_eigenvalues};
+
+use crate::presets::Preset;
+use crate::table::TableDoc;
+
+/// Default ε of the input normalisation X / (‖X‖_F·(1 + ε) + δ).
+pub const DEFAULT_NORM_EPS: f64 = 1e-2;
+/// Default δ of the input normalisation.
+pub const DEFAULT_NORM_DELTA: f64 = 1e-7;
+
+/// A table to verify: rows of decimal coefficients of x, x³, x⁵, ….
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoefficientRows {
+    /// Name for reports.
+    pub name: String,
+    /// Where the rows come from.
+    pub source: String,
+    /// Rows (decimal text, parsed directly to each working type).
+    pub rows: Vec<Vec<String>>,
+    /// Steps to run when the user does not say.
+    pub default_steps: usize,
+}
+
+impl CoefficientRows {
+    /// A published preset.
+    pub fn from_preset(p: &Preset) -> Self {
+        Self {
+            name: p.name.to_string(),
+            source: p.source.to_string(),
+            rows: p.rows.clone(),
+            default_steps: p.default_steps,
+        }
+    }
+
+    /// A table computed by this tool (from `run` or a config solved on the fly).
+    pub fn from_doc(doc: &TableDoc) -> Self {
+        Self {
+            name: doc.name.clone(),
+            source: format!("polar-coeffs {} (greedy minimax, {} bits)", doc.tool_version, doc.precision_bits),
+            rows: doc.steps.iter().map(|s| s.coefficients.clone()).collect(),
+            default_steps: doc.steps.len(),
+        }
+    }
+
+    /// Row `t` (0-based step) under the policy for steps past the last row.
+    pub fn row_index(&self, t: usize, beyond: Beyond) -> usize {
+        let n = self.rows.len();
+        if t < n {
+            t
+        } else {
+            match beyond {
+                Beyond::RepeatLast => n - 1,
+                Beyond::Cycle => t % n,
+            }
+        }
+    }
+
+    /// Checks that every row has at least one coefficient and every entry
+    /// parses as a finite number.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the row and entry.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.rows.is_empty() {
+            return Err(format!("table {}: no rows", self.name));
+        }
+        for (t, row) in self.rows.iter().enumerate() {
+            if row.is_empty() {
+                return Err(format!("table {}: row {} is empty", self.name, t + 1));
+            }
+            for (k, c) in row.iter().enumerate() {
+                if !c.trim().parse::<f64>().is_ok_and(f64::is_finite) {
+                    return Err(format!(
+                        "table {}: row {}, coefficient {}: {c:?} is not a finite number",
+                        self.name,
+                        t + 1,
+                        k + 1
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What to do when more steps are asked than a table has rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Beyond {
+    /// Keep applying the last row.
+    #[default]
+    RepeatLast,
+    /// Start again from the first row.
+    Cycle,
+}
+
+impl Beyond {
+    /// Parses `repeat-last`/`repeat_last` or `cycle`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.replace('-', "_").as_str() {
+            "repeat_last" => Some(Self::RepeatLast),
+            "cycle" => Some(Self::Cycle),
+            _ => None,
+        }
+    }
+}
+
+/// Options of a verification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifyOptions {
+    /// Arithmetics to run, each on the same matrix.
+    pub dtypes: Vec<Dtype>,
+    /// Steps to run (`None`: the table's own count).
+    pub steps: Option<usize>,
+    /// Past the last row.
+    pub beyond: Beyond,
+    /// ε of the normalisation.
+    pub eps: f64,
+    /// δ of the normalisation.
+    pub delta: f64,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            dtypes: vec![Dtype::F64, Dtype::F32, Dtype::Bf16],
+            steps: None,
+            beyond: Beyond::RepeatLast,
+            eps: DEFAULT_NORM_EPS,
+            delta: DEFAULT_NORM_DELTA,
+        }
+    }
+}
+
+/// Measurements of X_t.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepMetrics {
+    /// Step number t (0: the normalised input).
+    pub step: usize,
+    /// 1-based table row applied at this step (0 for the input).
+    pub row: usize,
+    /// Smallest singular value of X_t.
+    pub sigma_min: f64,
+    /// Median singular value of X_t.
+    pub sigma_median: f64,
+    /// Largest singular value of X_t.
+    pub sigma_max: f64,
+    /// ‖X_t − U Vᵀ‖₂.
+    pub polar_error_spectral: f64,
+    /// ‖X_t − U Vᵀ‖_F / ‖U Vᵀ‖_F.
+    pub polar_error_frobenius_rel: f64,
+    /// ‖X_t X_tᵀ − I‖₂ on the short side.
+    pub orthogonality_error: f64,
+    /// The composed scalar polynomial at the true smallest singular value of X₀ … (min over all).
+    pub predicted_sigma_min: f64,
+    /// … and the largest value it takes over them.
+    pub predicted_sigma_max: f64,
+}
+
+/// One arithmetic's run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DtypeRun {
+    /// The arithmetic.
+    pub dtype: Dtype,
+    /// Per step, starting with step 0 (the normalised input).
+    pub steps: Vec<StepMetrics>,
+}
+
+/// A verification report (the `.verify.json` format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerifyReport {
+    /// The table's name.
+    pub table: String,
+    /// Where its rows come from.
+    pub table_source: String,
+    /// Rows as applied (decimal text).
+    pub rows: Vec<Vec<String>>,
+    /// The matrix.
+    pub matrix: String,
+    /// Its shape (rows, cols) as given.
+    pub shape: [usize; 2],
+    /// Steps run.
+    pub steps: usize,
+    /// Policy past the last row.
+    pub beyond_last_row: Beyond,
+    /// Normalisation ε.
+    pub norm_eps: f64,
+    /// Normalisation δ.
+    pub norm_delta: f64,
+    /// σ_min and σ_max of the normalised input X₀ (f64).
+    pub input_sigma: [f64; 2],
+    /// Set when the Gram-based reference is inaccurate for this matrix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_warning: Option<String>,
+    /// One run per arithmetic.
+    pub runs: Vec<DtypeRun>,
+    /// polar-coeffs version.
+    pub tool_version: String,
+}
+
+/// Why a verification could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// Bad table rows.
+    #[error("{0}")]
+    Table(String),
+    /// A bad option.
+    #[error("{0}")]
+    Option(String),
+}
+
+fn parse_rows_f64(rows: &[Vec<String>]) -> Vec<Vec<f64>> {
+    rows.iter().map(|r| r.iter().map(|c| c.trim().parse::<f64>().expect("validated")).collect()).collect()
+}
+
+fn parse_rows_f32(rows: &[Vec<String>]) -> Vec<Vec<f32>> {
+    // Rust's parse rounds the decimal directly to f32 (no f64 in between).
+    rows.iter().map(|r| r.iter().map(|c| c.trim().parse::<f32>().expect("validated")).collect()).collect()
+}
+
+/// p(x) for an odd polynomial with coefficients of x, x³, … (f64 Horner).
+pub fn eval_odd(coeffs: &[f64], x: f64) -> f64 {
+    let t = x * x;
+    coeffs.iter().rev().fold(0.0, |acc, c| acc * t + c) * x
+}
+
+/// Runs the table on the matrix in every requested arithmetic.
+///
+/// # Errors
+///
+/// [`VerifyError`] for unusable rows or options.
+pub fn verify(
+    table: &CoefficientRows,
+    matrix: &TestMatrix,
+    options: &VerifyOptions,
+) -> Result<VerifyReport, VerifyError> {
+    table.validate().map_err(VerifyError::Table)?;
+    let steps = options.steps.unwrap_or(table.default_steps);
+    if steps == 0 {
+        return Err(VerifyError::Option("--steps 0 is not allowed: at least 1 step".into()));
+    }
+    if !(options.eps >= 0.0 && options.eps.is_finite() && options.delta >= 0.0 && options.delta.is_finite()) {
+        return Err(VerifyError::Option(format!(
+            "normalisation eps = {}, delta = {} are not allowed: finite numbers >= 0",
+            options.eps, options.delta
+        )));
+    }
+    let shape = [matrix.m.nrows(), matrix.m.ncols()];
+    // Work on the short side: n ≤ m.
+    let m = if shape[0] <= shape[1] { matrix.m.clone() } else { matrix.m.transpose() };
+    let scale = m.norm() * (1.0 + options.eps) + options.delta;
+    let x0 = &m / scale;
+    let reference = polar_reference(&x0);
+    let sigma0: Vec<f64> = match &matrix.prescribed {
+        Some(s) => s.iter().map(|v| v / scale).collect(),
+        None => reference.singular_values.clone(),
+    };
+    let (smax, smin) = (reference.singular_values[0], *reference.singular_values.last().expect("n >= 1"));
+    let reference_warning = (smin < REFERENCE_MIN_RATIO * smax).then(|| {
+        format!(
+            "sigma_min / sigma_max = {:.3e} is below {REFERENCE_MIN_RATIO:e}: the Gram-based reference polar factor has lost more than half of its f64 digits",
+            smin / smax
+        )
+    });
+    let rows64 = parse_rows_f64(&table.rows);
+    let rows32 = parse_rows_f32(&table.rows);
+    let order: Vec<usize> = (0..steps).map(|t| table.row_index(t, options.beyond)).collect();
+    // Predictions: the composed polynomial on every true singular value.
+    let mut predicted = Vec::with_capacity(steps + 1);
+    let mut sig = sigma0.clone();
+    predicted.push(min_max(&sig));
+    for &r in &order {
+        for s in &mut sig {
+            *s = eval_odd(&rows64[r], *s);
+        }
+        predicted.push(min_max(&sig));
+    }
+    let mut runs = Vec::new();
+    for &dtype in &options.dtypes {
+        let metrics = match dtype {
+            Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order),
+            Dtype::F32 | Dtype::Bf16 => run_f32(&x0, &reference.polar, &rows32, &order, dtype == Dtype::Bf16),
+        };
+        let steps: Vec<StepMetrics> = metrics
+            .into_iter()
+            .enumerate()
+            .map(|(t, m)| StepMetrics {
+                step: t,
+                row: if t == 0 { 0 } else { order[t - 1] + 1 },
+                sigma_min: m.sigma[0],
+                sigma_median: m.sigma[1],
+                sigma_max: m.sigma[2],
+                polar_error_spectral: m.polar_spectral,
+                polar_error_frobenius_rel: m.polar_frobenius_rel,
+                orthogonality_error: m.orthogonality,
+                predicted_sigma_min: predicted[t].0,
+                predicted_sigma_max: predicted[t].1,
+            })
+            .collect();
+        runs.push(DtypeRun { dtype, steps });
+    }
+    Ok(VerifyReport {
+        table: table.name.clone(),
+        table_source: table.source.clone(),
+        rows: table.rows.clone(),
+        matrix: matrix.description.clone(),
+        shape,
+        steps,
+        beyond_last_row: options.beyond,
+        norm_eps: options.eps,
+        norm_delta: options.delta,
+        input_sigma: [min_max(&sigma0).0, min_max(&sigma0).1],
+        reference_warning,
+        runs,
+        tool_version: crate::table::TOOL_VERSION.to_string(),
+    })
+}
+
+fn min_max(v: &[f64]) -> (f64, f64) {
+    v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+}
+
+struct RawMetrics {
+    /// min, median, max.
+    sigma: [f64; 3],
+    polar_spectral: f64,
+    polar_frobenius_rel: f64,
+    orthogonality: f64,
+}
+
+/// Metrics from the Gram matrix S = X Xᵀ and the difference D = X − U Vᵀ
+/// (its Gram matrix and squared Frobenius norm), all handed over in f64.
+fn metrics(s: &DMatrix<f64>, d_gram: &DMatrix<f64>, d_frob2: f64, n: usize) -> RawMetrics {
+    let lambda = symmetric_eigenvalues(s);
+    let sigma: Vec<f64> = lambda.iter().map(|&l| l.max(0.0).sqrt()).collect();
+    let orthogonality = lambda.iter().map(|&l| (l - 1.0).abs()).fold(0.0, f64::max);
+    let d_top = symmetric_eigenvalues(d_gram).last().copied().unwrap_or(0.0).max(0.0).sqrt();
+    RawMetrics {
+        sigma: [sigma[0], sigma[sigma.len() / 2], sigma[sigma.len() - 1]],
+        polar_spectral: d_top,
+        polar_frobenius_rel: (d_frob2 / n as f64).sqrt(),
+        orthogonality,
+    }
+}
+
+fn run_f64(x0: &DMatrix<f64>, polar: &DMatrix<f64>, rows: &[Vec<f64>], order: &[usize]) -> Vec<RawMetrics> {
+    let n = x0.nrows();
+    let mut x = x0.clone();
+    let mut s = gram(&x);
+    let mut out = Vec::with_capacity(order.len() + 1);
+    let measure = |x: &DMatrix<f64>, s: &DMatrix<f64>| {
+        let d = x - polar;
+        metrics(s, &gram(&d), d.norm_squared(), n)
+    };
+    out.push(measure(&x, &s));
+    for &r in order {
+        x = step_f64(&x, &s, &rows[r]);
+        s = gram(&x);
+        out.push(measure(&x, &s));
+    }
+    out
+}
+
+fn run_f32(x0: &DMatrix<f64>, polar: &DMatrix<f64>, rows: &[Vec<f32>], order: &[usize], bf16: bool) -> Vec<RawMetrics> {
+    let n = x0.nrows();
+    let to_work = |v: f64| if bf16 { half::bf16::from_f64(v).to_f32() } else { v as f32 };
+    let mut x: DMatrix<f32> = x0.map(to_work);
+    let polar32: DMatrix<f32> = polar.map(|v| v as f32);
+    // The Gram matrix accumulated in f32 and not yet rounded: the step rounds
+    // it (bf16) before use, the metrics read it as it is.
+    let mut s = gram(&x);
+    let mut out = Vec::with_capacity(order.len() + 1);
+    let measure = |x: &DMatrix<f32>, s: &DMatrix<f32>| {
+        let d = x - &polar32;
+        let frob2: f64 = d.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        metrics(&s.map(f64::from), &gram(&d).map(f64::from), frob2, n)
+    };
+    out.push(measure(&x, &s));
+    for &r in order {
+        x = step_f32(&x, &s, &rows[r], bf16);
+        s = gram(&x);
+        out.push(measure(&x, &s));
+    }
+    out
+}

@@ -1,0 +1,83 @@
+//! The exact polar factor U Vᵀ and singular values in f64, from the
+//! eigendecomposition of the short-side Gram matrix.
+//!
+//! For M (n×m, n ≤ m), G = M Mᵀ = W Λ Wᵀ gives σ = √λ and
+//! U Vᵀ = W Λ^(-1/2) Wᵀ M. The eigendecomposition is faer's (sequential, so
+//! that results do not depend on the thread count); the products are
+//! nalgebra's (matrixmultiply, threaded). Measured on the 2-core machine for
+//! 1024 × 4096: Gram 0.3 s, eigendecomposition 0.27 s (nalgebra's
+//! `SymmetricEigen`: 1.1 s; nalgebra's SVD of M: about 54 s).
+//!
+//! Accuracy: the Gram matrix squares the condition number, so σ_i is accurate
+//! to about ε·σ_max²/σ_i relative (1e-10 for σ_i = 1e-3·σ_max), and the polar
+//! factor to about ε·(σ_max/σ_min)². [`REFERENCE_MIN_RATIO`] flags matrices
+//! where this is no longer a reference.
+
+use nalgebra::DMatrix;
+
+/// Below this σ_min/σ_max the Gram-based reference loses more than half of
+/// the f64 digits; the report carries a warning.
+pub const REFERENCE_MIN_RATIO: f64 = 1e-6;
+
+/// Eigenvalues (ascending) of a symmetric matrix (its lower triangle is read).
+pub fn symmetric_eigenvalues(s: &DMatrix<f64>) -> Vec<f64> {
+    let n = s.nrows();
+    let view = faer::MatRef::from_column_major_slice(s.as_slice(), n, n);
+    faer::set_global_parallelism(faer::Par::Seq);
+    view.self_adjoint_eigenvalues(faer::Side::Lower).expect("the symmetric eigensolver converges on finite input")
+}
+
+/// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix.
+pub fn symmetric_eigen(s: &DMatrix<f64>) -> (Vec<f64>, DMatrix<f64>) {
+    let n = s.nrows();
+    let view = faer::MatRef::from_column_major_slice(s.as_slice(), n, n);
+    faer::set_global_parallelism(faer::Par::Seq);
+    let e = view.self_adjoint_eigen(faer::Side::Lower).expect("the symmetric eigensolver converges on finite input");
+    let values: Vec<f64> = (0..n).map(|i| e.S().column_vector()[i]).collect();
+    let u = e.U();
+    let vectors = DMatrix::from_fn(n, n, |i, j| u[(i, j)]);
+    (values, vectors)
+}
+
+/// The reference for one matrix.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// U Vᵀ, n×m.
+    pub polar: DMatrix<f64>,
+    /// Singular values, descending.
+    pub singular_values: Vec<f64>,
+}
+
+/// Computes the reference of `m` (n×m with n ≤ m, full row rank).
+pub fn polar_reference(m: &DMatrix<f64>) -> Reference {
+    let g = m * m.transpose();
+    let (values, w) = symmetric_eigen(&g);
+    let sigma: Vec<f64> = values.iter().map(|&l| l.max(0.0).sqrt()).collect();
+    // W diag(1/σ) Wᵀ M; a zero σ (rank deficiency) contributes nothing.
+    let mut scaled = w.clone();
+    for (j, s) in sigma.iter().enumerate() {
+        let inv = if *s > 0.0 { 1.0 / s } else { 0.0 };
+        scaled.column_mut(j).scale_mut(inv);
+    }
+    let polar = (&scaled * w.transpose()) * m;
+    let mut singular_values = sigma;
+    singular_values.reverse();
+    Reference { polar, singular_values }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polar_of_a_known_matrix() {
+        // M = diag(2, 0.5) · R(θ) with a rotation R: polar factor R, σ = 2, 0.5.
+        let (c, s) = (0.6f64, 0.8f64);
+        let r = DMatrix::from_row_slice(2, 3, &[c, -s, 0.0, s, c, 0.0]);
+        let m = DMatrix::from_row_slice(2, 2, &[2.0, 0.0, 0.0, 0.5]) * &r;
+        let reference = polar_reference(&m);
+        assert!((reference.polar - r).abs().max() < 1e-15);
+        assert!((reference.singular_values[0] - 2.0).abs() < 1e-15);
+        assert!((reference.singular_values[1] - 0.5).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,363 @@
+//! Verification on matrices: the f64 run follows the scalar prediction, the
+//! bf16 emulation matches a straightforward implementation, `.npy` files are
+//! read in every layout, presets carry the published digits, and bad input is
+//! refused with nothing written.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use nalgebra::DMatrix;
+use polar_coeffs::config::Config;
+use polar_coeffs::presets::preset;
+use polar_coeffs::table::TableDoc;
+use polar_coeffs::verify::arith::{round_bf16, step_f32};
+use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate, read_npy};
+use polar_coeffs::verify::{CoefficientRows, Dtype, VerifyOptions, verify};
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn bin() -> Command {
+    Command::cargo_bin("polar-coeffs").unwrap()
+}
+
+fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("configs").join(name)
+}
+
+/// Relative agreement the f64 run must show with the scalar prediction.
+const F64_PREDICTION_RTOL: f64 = 1e-10;
+
+#[test]
+fn f64_run_follows_the_scalar_prediction() {
+    let config = Config::from_yaml_str("name: g\ndegree: 5\nsteps: 8\nlower: 1e-3\n", "g.yaml").unwrap();
+    let table = CoefficientRows::from_doc(&TableDoc::solve(&config).unwrap());
+    let spec = MatrixSpec { rows: 256, cols: 512, spectrum: Spectrum::LogUniform, lower: 1e-3, seed: 1 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    let options = VerifyOptions { dtypes: vec![Dtype::F64], ..VerifyOptions::default() };
+    let report = verify(&table, &matrix, &options).unwrap();
+    let run = &report.runs[0];
+    assert_eq!(run.steps.len(), 9);
+    for m in &run.steps {
+        let rel_min = (m.sigma_min - m.predicted_sigma_min).abs() / m.predicted_sigma_min;
+        let rel_max = (m.sigma_max - m.predicted_sigma_max).abs() / m.predicted_sigma_max;
+        assert!(
+            rel_min <= F64_PREDICTION_RTOL,
+            "step {}: sigma_min {} vs {} ({rel_min:e})",
+            m.step,
+            m.sigma_min,
+            m.predicted_sigma_min
+        );
+        assert!(
+            rel_max <= F64_PREDICTION_RTOL,
+            "step {}: sigma_max {} vs {} ({rel_max:e})",
+            m.step,
+            m.sigma_max,
+            m.predicted_sigma_max
+        );
+        // ‖X − UVᵀ‖₂ = max |f(σ) − 1| in exact arithmetic.
+        let predicted_polar = (1.0 - m.predicted_sigma_min).abs().max((m.predicted_sigma_max - 1.0).abs());
+        assert!(
+            (m.polar_error_spectral - predicted_polar).abs() <= 1e-9 * predicted_polar.max(1e-6),
+            "step {}",
+            m.step
+        );
+    }
+}
+
+/// A step written the plain way: triple loops, bf16 values from `half`, f32
+/// accumulation, one rounding per operation.
+fn naive_bf16_step(x: &[Vec<f32>], coeffs: &[f32]) -> Vec<Vec<f32>> {
+    let r = |v: f32| half::bf16::from_f32(v).to_f32();
+    let (n, m) = (x.len(), x[0].len());
+    let matmul = |a: &[Vec<f32>], b: &[Vec<f32>]| -> Vec<Vec<f32>> {
+        (0..a.len())
+            .map(|i| (0..b[0].len()).map(|j| r((0..b.len()).map(|k| a[i][k] * b[k][j]).sum::<f32>())).collect())
+            .collect()
+    };
+    let xt: Vec<Vec<f32>> = (0..m).map(|j| (0..n).map(|i| x[i][j]).collect()).collect();
+    let a = matmul(x, &xt);
+    let scale = |c: f32, a: &[Vec<f32>]| -> Vec<Vec<f32>> {
+        a.iter().map(|row| row.iter().map(|&v| r(c * v)).collect()).collect()
+    };
+    let add = |a: &[Vec<f32>], b: &[Vec<f32>]| -> Vec<Vec<f32>> {
+        a.iter().zip(b).map(|(ra, rb)| ra.iter().zip(rb).map(|(&u, &v)| r(u + v)).collect()).collect()
+    };
+    let q = coeffs.len() - 1;
+    let mut b = scale(coeffs[q], &a);
+    for &ck in coeffs[1..q].iter().rev() {
+        b = add(&matmul(&a, &b), &scale(ck, &a));
+    }
+    add(&scale(coeffs[0], x), &matmul(&b, x))
+}
+
+#[test]
+fn bf16_emulation_matches_a_plain_implementation() {
+    let coeffs: Vec<f32> = ["3.4445", "-4.7750", "2.0315"].iter().map(|s| s.parse().unwrap()).collect();
+    for (n, m, seed) in [(3, 5, 1u64), (4, 4, 2), (6, 9, 3)] {
+        let spec = MatrixSpec { rows: n, cols: m, spectrum: Spectrum::Gaussian, lower: 0.5, seed };
+        let g = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
+        let x: DMatrix<f32> = g.map(|v| round_bf16(v as f32));
+        let rows: Vec<Vec<f32>> = (0..n).map(|i| (0..m).map(|j| x[(i, j)]).collect()).collect();
+        let ours = step_f32(&x, &(&x * x.transpose()), &coeffs, true);
+        let theirs = naive_bf16_step(&rows, &coeffs);
+        for i in 0..n {
+            for j in 0..m {
+                let (a, b) = (ours[(i, j)], theirs[i][j]);
+                assert_eq!(a, round_bf16(a), "output is a bf16 value");
+                // Summation order may differ inside a product (f32
+                // accumulation): allow one bf16 ulp of the larger value.
+                let ulp = 2f32.powi(-7) * a.abs().max(b.abs()).max(f32::MIN_POSITIVE);
+                assert!((a - b).abs() <= ulp, "({n}x{m}) [{i},{j}]: {a} vs {b}");
+            }
+        }
+    }
+}
+
+/// The bytes of an `.npy` file holding `values` (row-major values of a rows×cols
+/// matrix), written by hand: version 1.0, header padded to 64 bytes.
+fn npy_bytes(descr: &str, fortran: bool, shape: &str, values: &[f64], rows: usize, cols: usize) -> Vec<u8> {
+    let mut header = format!(
+        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
+        if fortran { "True" } else { "False" }
+    );
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    let order: Vec<f64> = if fortran {
+        (0..cols).flat_map(|j| (0..rows).map(move |i| values[i * cols + j])).collect()
+    } else {
+        values.to_vec()
+    };
+    for v in order {
+        match descr {
+            "<f8" => out.extend_from_slice(&v.to_le_bytes()),
+            ">f8" => out.extend_from_slice(&v.to_be_bytes()),
+            "<f4" => out.extend_from_slice(&(v as f32).to_le_bytes()),
+            _ => out.extend_from_slice(&(v as f32).to_be_bytes()),
+        }
+    }
+    out
+}
+
+#[test]
+fn npy_files_are_read_in_both_orders_and_dtypes() {
+    let dir = TempDir::new().unwrap();
+    let (rows, cols) = (3, 4);
+    let values: Vec<f64> = (0..rows * cols).map(|k| (k as f64 + 1.0) * 0.25 - 1.0).collect();
+    for descr in ["<f8", "<f4", ">f8", ">f4"] {
+        for fortran in [false, true] {
+            let path = dir.path().join(format!("m{}{fortran}.npy", descr.replace(['<', '>'], "_")));
+            std::fs::write(&path, npy_bytes(descr, fortran, "(3, 4)", &values, rows, cols)).unwrap();
+            let m = read_npy(&path, DEFAULT_MAX_ELEMENTS).unwrap().m;
+            assert_eq!(m.shape(), (rows, cols));
+            for i in 0..rows {
+                for j in 0..cols {
+                    assert_eq!(m[(i, j)], values[i * cols + j], "{descr} fortran={fortran} [{i},{j}]");
+                }
+            }
+        }
+    }
+}
+
+fn refused_npy(bytes: &[u8], message: &str) {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("bad.npy");
+    std::fs::write(&path, bytes).unwrap();
+    let err = read_npy(&path, 1000).unwrap_err().to_string();
+    assert!(err.contains("bad.npy") && err.contains(message), "{err}");
+    bin()
+        .args(["verify", "--table", "jordan", "--matrix"])
+        .arg(&path)
+        .arg("--max-elements")
+        .arg("1000")
+        .assert()
+        .failure()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(message));
+}
+
+#[test]
+fn bad_npy_files_are_refused() {
+    let good = npy_bytes("<f8", false, "(3, 4)", &[1.0; 12], 3, 4);
+    refused_npy(&good[..good.len() - 5], "truncated");
+    refused_npy(b"NOTNUMPY", "magic string");
+    refused_npy(&npy_bytes("<i4", false, "(3, 4)", &[1.0; 12], 3, 4), "unsupported dtype '<i4'");
+    refused_npy(&npy_bytes("<f8", false, "(12,)", &[1.0; 12], 12, 1), "1-D");
+    refused_npy(&npy_bytes("<f8", false, "(2, 3, 2)", &[1.0; 12], 12, 1), "3-D");
+    let mut nan = vec![1.0; 12];
+    nan[5] = f64::NAN;
+    refused_npy(&npy_bytes("<f8", false, "(3, 4)", &nan, 3, 4), "entry (1, 1) is NaN");
+    nan[5] = f64::INFINITY;
+    refused_npy(&npy_bytes("<f8", false, "(3, 4)", &nan, 3, 4), "entry (1, 1) is inf");
+    refused_npy(&npy_bytes("<f8", false, "(3, 4)", &[0.0; 12], 3, 4), "all zeros");
+    // The cap is checked from the header, before the data is read.
+    refused_npy(&npy_bytes("<f8", false, "(100000, 100000)", &[1.0; 12], 3, 4), "exceeds the cap");
+    let mut bad_header = good.clone();
+    bad_header[10..16].copy_from_slice(b"{'nope");
+    refused_npy(&bad_header, "no 'descr' entry");
+}
+
+#[test]
+fn missing_npy_and_bad_shapes_are_refused() {
+    bin()
+        .args(["verify", "--table", "jordan", "--matrix", "/nonexistent/g.npy"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("/nonexistent/g.npy: cannot read"));
+    bin()
+        .args(["verify", "--table", "jordan", "--shape", "100000x100000"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("exceeds the cap"));
+    bin()
+        .args(["verify", "--table", "jordan", "--shape", "12"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--shape = \"12\" is not allowed"));
+    bin()
+        .args(["verify", "--table", "jordan", "--spectrum", "flat"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("one of gaussian, log_uniform"));
+    bin()
+        .args(["verify", "--table", "jordan", "--dtype", "f16"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--dtypes = \"f16\" is not allowed"));
+}
+
+#[test]
+fn unknown_preset_lists_the_valid_ones() {
+    bin().args(["verify", "--table", "polar-express"]).assert().failure().code(1).stderr(
+        predicate::str::contains("not a known preset")
+            .and(predicate::str::contains("polar-express-2025, polar-express-modded-nanogpt-5, jordan")),
+    );
+}
+
+#[test]
+fn presets_carry_the_published_digits() {
+    let jordan = preset("jordan").unwrap();
+    assert_eq!(jordan.rows, vec![vec!["3.4445", "-4.7750", "2.0315"]]);
+    let you = preset("you-6-step").unwrap();
+    assert_eq!(you.rows[0], vec!["3.8623046875", "-8.111328125", "4.890625"]); // (3955, −8306, 5008)/1024
+    let ds = preset("deepseek-v4").unwrap();
+    assert_eq!(ds.rows.len(), 10);
+    assert_eq!(ds.rows[9], vec!["2", "-1.5", "0.5"]);
+    let nanogpt = preset("polar-express-modded-nanogpt-5").unwrap();
+    assert_eq!(nanogpt.rows[0], vec!["8.156554524902461", "-22.48329292557795", "15.878769915207462"]);
+    // The 2025 list: published raw rows scaled by 1.01 (a/s, b/s³, c/s⁵), last row raw.
+    let pe = preset("polar-express-2025").unwrap();
+    let raw = [8.28721201814563f64, -23.595886519098837, 17.300387312530933];
+    for k in 0..3 {
+        let scaled: f64 = pe.rows[0][k].parse().unwrap();
+        let want = raw[k] / 1.01f64.powi(2 * k as i32 + 1);
+        assert!((scaled - want).abs() <= 4.0 * f64::EPSILON * want.abs(), "{scaled} vs {want}");
+    }
+    assert_eq!(pe.rows[7], vec!["1.875", "-1.25", "0.375"]);
+    let tuned = preset("tuned-5-step").unwrap();
+    assert_eq!(tuned.rows[4], vec!["2.8366", "-3.0525", "1.2012"]);
+    assert_eq!(preset("su-shared-5").unwrap().rows[0], vec!["3.3748", "-4.6969", "2.1433"]);
+    assert_eq!(preset("newton-schulz-3").unwrap().rows[0], vec!["1.5", "-0.5"]);
+}
+
+#[test]
+fn steps_past_the_table_follow_the_chosen_policy() {
+    let table = CoefficientRows::from_preset(&preset("tuned-5-step").unwrap());
+    let spec = MatrixSpec { rows: 8, cols: 16, spectrum: Spectrum::Uniform, lower: 0.1, seed: 0 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    for (beyond, rows) in [("repeat-last", [5, 5]), ("cycle", [1, 2])] {
+        let options = VerifyOptions {
+            dtypes: vec![Dtype::F64],
+            steps: Some(7),
+            beyond: polar_coeffs::verify::Beyond::parse(beyond).unwrap(),
+            ..VerifyOptions::default()
+        };
+        let report = verify(&table, &matrix, &options).unwrap();
+        let used: Vec<usize> = report.runs[0].steps[6..].iter().map(|m| m.row).collect();
+        assert_eq!(used, rows, "{beyond}");
+        assert_eq!(report.beyond_last_row, options.beyond);
+    }
+}
+
+#[test]
+fn verify_cli_prints_json_for_every_source() {
+    let dir = TempDir::new().unwrap();
+    bin()
+        .arg("run")
+        .arg(shipped("polar_express_modded_nanogpt_5.yaml"))
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    let rows = dir.path().join("rows.yaml");
+    std::fs::write(&rows, "name: mine\nrows:\n  - [3.4445, -4.7750, 2.0315]\nsteps: 5\n").unwrap();
+    let json = dir.path().join("polar_express_modded_nanogpt_5.json");
+    let sources: Vec<Vec<String>> = vec![
+        vec!["--table".into(), "jordan".into()],
+        vec!["--json".into(), json.display().to_string()],
+        vec![rows.display().to_string()],
+        vec![shipped("greedy_d3.yaml").display().to_string()],
+    ];
+    for source in sources {
+        let out = bin()
+            .arg("verify")
+            .args(&source)
+            .args(["--shape", "16x32", "--format", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let runs = report["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 3, "{source:?}");
+        for key in [
+            "sigma_min",
+            "sigma_max",
+            "polar_error_spectral",
+            "polar_error_frobenius_rel",
+            "orthogonality_error",
+            "predicted_sigma_min",
+            "predicted_sigma_max",
+        ] {
+            assert!(runs[2]["steps"][1][key].is_f64(), "{source:?}: {key}");
+        }
+    }
+    bin()
+        .args(["verify", "--table", "jordan", "--shape", "8x8", "--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("## bf16"));
+}
+
+#[test]
+fn run_writes_verification_reports_from_the_config_section() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("v.yaml");
+    std::fs::write(&config, "name: v\ndegree: 5\nsteps: 6\nlower: 1e-3\nverify:\n  shape: 32x64\n  spectrum: geometric\n  dtypes: [f64, bf16]\n  steps: 8\n").unwrap();
+    bin().arg("run").arg(&config).arg("--out").arg(dir.path()).assert().success();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("v.verify.json")).unwrap()).unwrap();
+    assert_eq!(report["steps"], 8);
+    assert_eq!(report["beyond_last_row"], "repeat_last");
+    assert_eq!(report["runs"][1]["dtype"], "bf16");
+    assert_eq!(report["runs"][1]["steps"][8]["row"], 6);
+    assert!(std::fs::read_to_string(dir.path().join("v.verify.md")).unwrap().contains("| step | row |"));
+    // A bad verify section is refused before anything is written.
+    std::fs::write(&config, "name: w\ndegree: 5\nsteps: 6\nlower: 1e-3\nverify:\n  spectrum: flat\n").unwrap();
+    bin()
+        .arg("run")
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("o2"))
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("v.yaml:6:13: verify.spectrum = \"flat\" is not allowed"));
+    assert!(!dir.path().join("o2").exists());
+}
