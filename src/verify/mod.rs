@@ -12,7 +12,7 @@
 //! let options = VerifyOptions { dtypes: vec![Dtype::F64, Dtype::Bf16], ..VerifyOptions::default() };
 //! let report = verify(&table, &matrix, &options).unwrap();
 //! assert_eq!(report.runs.len(), 2);
-//! assert_eq!(report.runs[0].steps.len(), 5);
+//! assert_eq!(report.runs[0].steps.len(), 6); // the input, then 5 steps
 //! ```
 //!
 //! Verification never needs rug: it works on the f64/f32 values a user would
