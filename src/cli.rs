@@ -12,10 +12,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::OutputFormat;
 use crate::config::{
     Config, DegreeSpec, Origin, Settings, VerifyConfig, VerifySettings, is_rows_yaml, rows_from_yaml_str,
 };
-use crate::emit::{Emitter, JsonEmitter, RustEmitter, write_atomically};
+use crate::emit::{Emitter, JsonEmitter, RustEmitter, emitter, write_atomically};
 use crate::presets::{PRESET_NAMES, preset};
 use crate::table::{SUMMARY_DIGITS, TableDoc, summary};
 use crate::verify::matrix::{generate, read_npy};
@@ -52,6 +53,21 @@ enum Command {
     /// Apply a coefficient table to a matrix in f64, f32 and bf16-emulated
     /// arithmetic and measure it against the exact polar factor.
     Verify(VerifyArgs),
+    /// Re-emit tables written by `run` (their JSON) in other formats, without solving again.
+    Emit(EmitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct EmitArgs {
+    /// JSON tables written by `run`.
+    #[arg(long, required = true, value_name = "FILE")]
+    json: Vec<PathBuf>,
+    /// Formats to write (repeat the flag or use commas; default json and rust).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMAT")]
+    format: Vec<OutputFormat>,
+    /// Output folder (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -173,6 +189,7 @@ pub fn main() -> ExitCode {
         Command::Run { configs, out } => run(&configs, &out),
         Command::Solve(args) => solve(args),
         Command::Verify(args) => verify_command(args),
+        Command::Emit(args) => emit_command(args),
     };
     match result {
         Ok(code) => code,
@@ -208,7 +225,6 @@ fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
         return Err(errors.join("\nerror: "));
     }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create the output folder: {e}", out.display()))?;
-    let emitters: [&dyn Emitter; 2] = [&JsonEmitter, &RustEmitter];
     let mut all_converged = true;
     let mut failures = Vec::new();
     for (path, config) in &configs {
@@ -220,13 +236,8 @@ fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
             }
         };
         // Render everything first, then write: a rendering error leaves no file.
-        let rendered: Result<Vec<(PathBuf, String)>, String> = emitters
-            .iter()
-            .map(|e| {
-                let text = e.render(&doc).map_err(|err| format!("{}: {err}", path.display()))?;
-                Ok((out.join(format!("{}.{}", doc.name, e.extension())), text))
-            })
-            .collect();
+        let rendered =
+            render_formats(&doc, &config.emit.formats, out).map_err(|err| format!("{}: {err}", path.display()));
         let mut rendered = match rendered {
             Ok(r) => r,
             Err(e) => {
@@ -249,18 +260,9 @@ fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
                 }
             }
         }
-        let mut written = Vec::new();
-        for (file, text) in &rendered {
-            if let Err(e) = write_atomically(file, text) {
-                for w in &written {
-                    let _ = std::fs::remove_file(w);
-                }
-                return Err(format!("{}: cannot write: {e}", file.display()));
-            }
-            written.push(file.clone());
-        }
+        write_all(&rendered)?;
         print!("{}", summary_table(&doc));
-        for file in &written {
+        for (file, _) in &rendered {
             println!("  wrote {}", file.display());
         }
         println!();
@@ -338,6 +340,50 @@ fn verify_command(args: VerifyArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Renders `doc` in each format: (path under `out`, text).
+fn render_formats(doc: &TableDoc, formats: &[OutputFormat], out: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    formats
+        .iter()
+        .map(|&f| {
+            let e = emitter(f);
+            let text = e.render(doc).map_err(|err| err.to_string())?;
+            Ok((out.join(format!("{}.{}", doc.name, e.extension())), text))
+        })
+        .collect()
+}
+
+/// Writes rendered files, removing those already written when one fails.
+fn write_all(files: &[(PathBuf, String)]) -> Result<(), String> {
+    let mut written: Vec<&Path> = Vec::new();
+    for (file, text) in files {
+        if let Err(e) = write_atomically(file, text) {
+            for w in &written {
+                let _ = std::fs::remove_file(w);
+            }
+            return Err(format!("{}: cannot write: {e}", file.display()));
+        }
+        written.push(file);
+    }
+    Ok(())
+}
+
+fn emit_command(args: EmitArgs) -> Result<ExitCode, String> {
+    let formats =
+        if args.format.is_empty() { vec![OutputFormat::Json, OutputFormat::Rust] } else { args.format.clone() };
+    let mut files = Vec::new();
+    for path in &args.json {
+        let doc = read_table_json(path)?;
+        files.extend(render_formats(&doc, &formats, &args.out).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("{}: cannot create the output folder: {e}", args.out.display()))?;
+    write_all(&files)?;
+    for (file, _) in &files {
+        println!("wrote {}", file.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn solve(args: SolveArgs) -> Result<ExitCode, String> {
     let flag = |v: Option<String>| v.map(|v| (v, Origin::Flag));
     let degree = if args.degree.contains(',') {
@@ -356,6 +402,7 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         safety_mode: flag(args.safety_mode),
         precision: flag(args.precision),
         max_iterations: flag(args.max_iterations),
+        formats: None,
         const_name: flag(args.const_name),
         element_type: flag(args.element_type),
         verify: None,

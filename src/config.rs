@@ -59,9 +59,50 @@ impl ElementType {
     }
 }
 
+/// An output format of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputFormat {
+    /// The JSON document (`.json`).
+    Json,
+    /// A Rust constant (`.rs`).
+    Rust,
+    /// A Python module with a PyTorch function (`.py`).
+    Python,
+    /// A C/C++ header (`.h`).
+    C,
+    /// CSV, full precision (`.csv`).
+    Csv,
+    /// A Markdown table (`.md`).
+    Markdown,
+    /// A LaTeX tabular (`.tex`).
+    Latex,
+}
+
+/// The format names a config accepts.
+pub const OUTPUT_FORMAT_NAMES: &str = "json, rust, python, c, csv, markdown, latex";
+
+impl OutputFormat {
+    /// Parses a format name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "json" => Self::Json,
+            "rust" => Self::Rust,
+            "python" => Self::Python,
+            "c" => Self::C,
+            "csv" => Self::Csv,
+            "markdown" => Self::Markdown,
+            "latex" => Self::Latex,
+            _ => return None,
+        })
+    }
+}
+
 /// The `emit` section, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmitOptions {
+    /// Files `run` writes (default: json and rust).
+    pub formats: Vec<OutputFormat>,
     /// Name of the emitted Rust constant.
     pub const_name: String,
     /// Element type of the emitted table.
@@ -240,6 +281,7 @@ impl<'de> Deserialize<'de> for DegreeSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawEmit {
+    formats: Option<Spanned<Vec<String>>>,
     const_name: Option<Spanned<String>>,
     element_type: Option<Spanned<String>>,
 }
@@ -316,6 +358,8 @@ pub struct Settings {
     pub precision: Option<(String, Origin)>,
     /// Cap on Remez iterations per step.
     pub max_iterations: Option<(String, Origin)>,
+    /// Output formats.
+    pub formats: Option<(Vec<String>, Origin)>,
     /// Rust constant name.
     pub const_name: Option<(String, Origin)>,
     /// `f64` or `f32`.
@@ -369,7 +413,7 @@ impl Config {
         let o = |loc: &Location| yaml_origin(file, loc);
         let s = |v: Option<Spanned<String>>| v.map(|v| (v.value, o(&v.referenced)));
         let d = |v: Option<Spanned<DecimalText>>| v.map(|v| (v.value.0, o(&v.referenced)));
-        let emit = raw.emit.unwrap_or(RawEmit { const_name: None, element_type: None });
+        let emit = raw.emit.unwrap_or(RawEmit { formats: None, const_name: None, element_type: None });
         let settings = Settings {
             name: s(raw.name),
             degree: raw.degree.map(|v| (v.value, o(&v.referenced))),
@@ -381,6 +425,7 @@ impl Config {
             safety_mode: s(raw.safety_mode),
             precision: d(raw.precision),
             max_iterations: d(raw.max_iterations),
+            formats: emit.formats.map(|f| (f.value, o(&f.referenced))),
             const_name: s(emit.const_name),
             element_type: s(emit.element_type),
             verify: raw.verify.map(|v| VerifySettings {
@@ -610,6 +655,29 @@ impl Settings {
                 c
             }
         };
+        let formats = match self.formats {
+            None => vec![OutputFormat::Json, OutputFormat::Rust],
+            Some((list, o)) => {
+                let mut out = Vec::new();
+                for f in &list {
+                    let format = OutputFormat::parse(f).ok_or_else(|| {
+                        invalid(&o, "emit.formats", format!("{f:?}"), format!("a list of {OUTPUT_FORMAT_NAMES}"))
+                    })?;
+                    if !out.contains(&format) {
+                        out.push(format);
+                    }
+                }
+                if out.is_empty() {
+                    return Err(invalid(
+                        &o,
+                        "emit.formats",
+                        "[]",
+                        format!("a non-empty list of {OUTPUT_FORMAT_NAMES}"),
+                    ));
+                }
+                out
+            }
+        };
         let element_type = match self.element_type {
             None => ElementType::F64,
             Some((t, o)) => match t.as_str() {
@@ -630,7 +698,7 @@ impl Settings {
                 precision,
                 max_iterations,
             },
-            emit: EmitOptions { const_name, element_type },
+            emit: EmitOptions { formats, const_name, element_type },
             verify: match self.verify {
                 Some(v) => Some(v.validate()?),
                 None => None,

@@ -100,6 +100,9 @@ pub struct TableDoc {
     pub tool_version: String,
     /// The validated config, echoed.
     pub config: ConfigEcho,
+    /// SHA-256 of the echoed config's canonical JSON: identifies the
+    /// parameters a table came from, whatever file they were written in.
+    pub config_sha256: String,
     /// Working precision in bits.
     pub precision_bits: u32,
     /// The steps.
@@ -161,6 +164,7 @@ impl TableDoc {
             name: echo.name.clone(),
             tool_version: TOOL_VERSION.to_string(),
             config: echo.clone(),
+            config_sha256: config_hash(echo),
             precision_bits: prec,
             steps,
             final_error: dec(schedule.final_error()),
@@ -184,6 +188,13 @@ fn interval_decimals(a: &Float, b: &Float, digits: usize) -> [String; 2] {
     let width = Float::with_val(a.prec().max(b.prec()), b - a);
     let extra = if width.is_zero() { 0 } else { decimal_digits(log2_ratio_bits(b, &width)) + 1 };
     [to_decimal(a, digits + extra), to_decimal(b, digits + extra)]
+}
+
+/// SHA-256 (hex) of the config echo's compact JSON.
+pub fn config_hash(echo: &ConfigEcho) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::to_string(echo).expect("the config echo is plain data");
+    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The JSON spelling of a status.

@@ -1,7 +1,7 @@
-//! Snapshot tests (insta) of every emitted format on a small table.
+//! Snapshot tests (insta) of every emitted format on small tables.
 
-use polar_coeffs::config::Config;
-use polar_coeffs::emit::{Emitter, JsonEmitter, RustEmitter};
+use polar_coeffs::config::{Config, OutputFormat};
+use polar_coeffs::emit::emitter;
 use polar_coeffs::table::TableDoc;
 
 fn small(yaml: &str) -> TableDoc {
@@ -11,17 +11,30 @@ fn small(yaml: &str) -> TableDoc {
 const CUBIC: &str = "name: cubic_small\ndegree: 3\nsteps: 3\nlower: 0.01\nprecision: 64\n";
 const MIXED: &str = "name: mixed_small\ndegree: [7, 5, 3]\nlower: 1e-3\nprecision: 128\nemit:\n  const_name: MIXED\n  element_type: f32\n";
 
+const ALL: [OutputFormat; 7] = [
+    OutputFormat::Json,
+    OutputFormat::Rust,
+    OutputFormat::Python,
+    OutputFormat::C,
+    OutputFormat::Csv,
+    OutputFormat::Markdown,
+    OutputFormat::Latex,
+];
+
 #[test]
-fn rust_uniform_f64() {
-    insta::assert_snapshot!(RustEmitter.render(&small(CUBIC)).unwrap());
+fn every_format_uniform_f64() {
+    let doc = small(CUBIC);
+    for format in ALL {
+        let text = emitter(format).render(&doc).unwrap();
+        insta::assert_snapshot!(format!("uniform_f64_{format:?}").to_lowercase(), text);
+    }
 }
 
 #[test]
-fn rust_mixed_f32() {
-    insta::assert_snapshot!(RustEmitter.render(&small(MIXED)).unwrap());
-}
-
-#[test]
-fn json_document() {
-    insta::assert_snapshot!(JsonEmitter.render(&small(CUBIC)).unwrap());
+fn every_format_mixed_f32() {
+    let doc = small(MIXED);
+    for format in ALL {
+        let text = emitter(format).render(&doc).unwrap();
+        insta::assert_snapshot!(format!("mixed_f32_{format:?}").to_lowercase(), text);
+    }
 }

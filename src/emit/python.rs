@@ -1,0 +1,76 @@
+//! A Python module: the table as a list of tuples under a provenance
+//! docstring, and `msign(G)`, a PyTorch function that applies it with the
+//! normalisation the table assumes (torch is imported only when it is called).
+
+use std::fmt::Write;
+
+use super::{EmitError, Emitter, literal_rows, provenance};
+use crate::config::ElementType;
+use crate::table::TableDoc;
+
+/// The Python emitter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PythonEmitter;
+
+impl Emitter for PythonEmitter {
+    fn extension(&self) -> &'static str {
+        "py"
+    }
+
+    fn render(&self, doc: &TableDoc) -> Result<String, EmitError> {
+        let c = &doc.config;
+        // Python floats are binary64: f32 tables are written as the f64
+        // values of their f32 entries (exact).
+        let rows = literal_rows(doc, c.emit.element_type)?;
+        let name = &c.emit.const_name;
+        let mut out = String::from("\"\"\"");
+        for (i, line) in provenance(doc).iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&line.replace('\\', "\\\\"));
+        }
+        out.push_str("\n\"\"\"\n\n");
+        if c.emit.element_type == ElementType::F32 {
+            out.push_str("# float32 table: each value is the shortest decimal that rounds back to its float32.\n");
+        }
+        let _ = writeln!(out, "{name} = [");
+        for row in &rows {
+            let items = row;
+            // A one-element tuple needs its trailing comma.
+            let trailing = if items.len() == 1 { "," } else { "" };
+            let _ = writeln!(out, "    ({}{trailing}),", items.join(", "));
+        }
+        out.push_str("]\n");
+        let _ = write!(
+            out,
+            r#"
+
+def msign(G, steps=None, eps=1e-2, delta=1e-7, dtype=None):
+    """Apply `{name}` to G (..., n, m): X = G / (||G||_F (1 + eps) + delta), then one
+    step per row (the last row repeated when steps exceeds the rows), products on the
+    short side. Returns X in `dtype` (default: torch.bfloat16)."""
+    import torch
+
+    X = G.to(torch.bfloat16 if dtype is None else dtype)
+    transposed = X.size(-2) > X.size(-1)
+    if transposed:
+        X = X.mT
+    X = X / (X.norm(dim=(-2, -1), keepdim=True) * (1 + eps) + delta)
+    rows = {name}
+    for t in range(len(rows) if steps is None else steps):
+        c = rows[min(t, len(rows) - 1)]
+        if len(c) == 1:
+            X = c[0] * X
+            continue
+        A = X @ X.mT
+        B = c[-1] * A
+        for ck in reversed(c[1:-1]):
+            B = A @ B + ck * A
+        X = c[0] * X + B @ X
+    return X.mT if transposed else X
+"#
+        );
+        Ok(out)
+    }
+}
