@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::compare::{CompareOptions, compare, render as compare_render};
 use crate::config::OutputFormat;
 use crate::config::{
     Config, DegreeSpec, Origin, Settings, VerifyConfig, VerifySettings, is_rows_yaml, rows_from_yaml_str,
@@ -19,7 +20,7 @@ use crate::config::{
 use crate::emit::{Emitter, JsonEmitter, RustEmitter, emitter, write_atomically};
 use crate::presets::{PRESET_NAMES, preset};
 use crate::table::{SUMMARY_DIGITS, TableDoc, summary};
-use crate::verify::matrix::{generate, read_npy};
+use crate::verify::matrix::{generate, parse_shape, read_npy};
 use crate::verify::report as verify_report;
 use crate::verify::{CoefficientRows, verify};
 
@@ -55,6 +56,47 @@ enum Command {
     Verify(VerifyArgs),
     /// Re-emit tables written by `run` (their JSON) in other formats, without solving again.
     Emit(EmitArgs),
+    /// Compare tables side by side: exact worst-case error per step, range of f,
+    /// matmul cost, and (with --matrix or --shape) the error measured in bf16.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CompareArgs {
+    /// Tables: preset names, run configs, rows YAML or JSON files. None: this
+    /// tool's greedy degree-5 table and every preset.
+    #[arg(value_name = "TABLE")]
+    tables: Vec<String>,
+    /// Lower end of the interval the worst case is taken over.
+    #[arg(long, default_value = "1e-3")]
+    lower: String,
+    /// Upper end.
+    #[arg(long, default_value = "1")]
+    upper: String,
+    /// Steps per table (default: each table's own count).
+    #[arg(long, value_name = "T")]
+    steps: Option<usize>,
+    /// Shape of the matmul cost model when no matrix is measured.
+    #[arg(long, value_name = "NxM", default_value = "1024x4096")]
+    cost_shape: String,
+    /// Measure in bf16 on this .npy matrix.
+    #[arg(long, value_name = "FILE.npy", conflicts_with = "shape")]
+    matrix: Option<PathBuf>,
+    /// Measure in bf16 on a generated matrix of this shape.
+    #[arg(long, value_name = "NxM")]
+    shape: Option<String>,
+    /// Spectrum of the generated matrix (default log_uniform).
+    #[arg(long, value_name = "KIND")]
+    spectrum: Option<String>,
+    /// RNG seed of the generated matrix (default 0).
+    #[arg(long, value_name = "S")]
+    seed: Option<String>,
+    /// Output folder for compare.md and compare.json.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -190,6 +232,7 @@ pub fn main() -> ExitCode {
         Command::Solve(args) => solve(args),
         Command::Verify(args) => verify_command(args),
         Command::Emit(args) => emit_command(args),
+        Command::Compare(args) => compare_command(args),
     };
     match result {
         Ok(code) => code,
@@ -380,6 +423,108 @@ fn emit_command(args: EmitArgs) -> Result<ExitCode, String> {
     write_all(&files)?;
     for (file, _) in &files {
         println!("wrote {}", file.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A table named on the command line: a file (JSON, run config or rows
+/// YAML) when one exists at that path, else a preset.
+fn resolve_table(spec: &str) -> Result<CoefficientRows, String> {
+    let path = Path::new(spec);
+    if path.is_file() {
+        if spec.ends_with(".json") {
+            return read_table_json(path).map(|d| CoefficientRows::from_doc(&d));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{spec}: cannot read: {e}"))?;
+        if is_rows_yaml(&text) {
+            return rows_from_yaml_str(&text, spec).map_err(|e| e.to_string());
+        }
+        let config = Config::from_yaml_str(&text, spec).map_err(|e| e.to_string())?;
+        return TableDoc::solve(&config).map(|d| CoefficientRows::from_doc(&d)).map_err(|e| format!("{spec}: {e}"));
+    }
+    preset(spec).map(|p| CoefficientRows::from_preset(&p)).ok_or_else(|| {
+        format!("{spec:?} is neither a file nor a known preset; the presets are: {}", PRESET_NAMES.join(", "))
+    })
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.
+pub fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn compare_command(args: CompareArgs) -> Result<ExitCode, String> {
+    let mut tables = Vec::new();
+    if args.tables.is_empty() {
+        let spec = crate::schedule::ScheduleSpec::new(vec![5; 8], &args.lower);
+        let schedule = crate::schedule::greedy(&spec).map_err(|e| e.to_string())?;
+        let config = Settings {
+            name: Some(("polar_coeffs_greedy_d5".into(), Origin::Flag)),
+            degree: Some((DegreeSpec::One("5".into()), Origin::Flag)),
+            steps: Some(("8".into(), Origin::Flag)),
+            lower: Some((args.lower.clone(), Origin::Flag)),
+            ..Settings::default()
+        }
+        .validate(&Origin::Flag)
+        .map_err(|e| e.to_string())?;
+        tables.push(CoefficientRows::from_doc(&TableDoc::from_schedule(&config.echo(), &schedule)));
+        for name in PRESET_NAMES {
+            tables.push(CoefficientRows::from_preset(&preset(name).expect("listed presets exist")));
+        }
+    } else {
+        for t in &args.tables {
+            tables.push(resolve_table(t)?);
+        }
+    }
+    let bad_shape = |flag: &str, v: &str| format!("{flag} = {v:?} is not allowed: rows x cols such as 1024x4096");
+    let cost_shape = parse_shape(&args.cost_shape).ok_or_else(|| bad_shape("--cost-shape", &args.cost_shape))?;
+    let matrix = match (&args.matrix, &args.shape) {
+        (Some(path), _) => {
+            Some(read_npy(path, crate::verify::matrix::DEFAULT_MAX_ELEMENTS).map_err(|e| e.to_string())?)
+        }
+        (None, Some(shape)) => {
+            let settings = VerifySettings {
+                shape: Some((shape.clone(), Origin::Flag)),
+                spectrum: args.spectrum.clone().map(|s| (s, Origin::Flag)),
+                seed: args.seed.clone().map(|s| (s, Origin::Flag)),
+                ..VerifySettings::default()
+            };
+            let spec = settings.validate().map_err(|e| e.to_string())?.matrix;
+            Some(generate(&spec, crate::verify::matrix::DEFAULT_MAX_ELEMENTS).map_err(|e| e.to_string())?)
+        }
+        (None, None) => None,
+    };
+    let shape = matrix.as_ref().map_or(cost_shape, |m| (m.m.nrows(), m.m.ncols()));
+    let options = CompareOptions { lower: args.lower.clone(), upper: args.upper.clone(), shape, steps: args.steps };
+    let bar = progress_bar(tables.len() as u64, args.quiet);
+    let mut reports = Vec::with_capacity(tables.len());
+    for table in &tables {
+        bar.set_message(table.name.clone());
+        reports.push(compare(std::slice::from_ref(table), &options, matrix.as_ref())?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let mut report = reports.first().cloned().ok_or("no tables to compare")?;
+    report.tables = reports.into_iter().flat_map(|r| r.tables).collect();
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("{}: cannot create the output folder: {e}", args.out.display()))?;
+    let files = vec![
+        (args.out.join("compare.json"), compare_render::to_json(&report)),
+        (args.out.join("compare.md"), compare_render::to_markdown(&report)),
+    ];
+    write_all(&files)?;
+    print!("{}", compare_render::to_table(&report));
+    for (file, _) in &files {
+        println!("  wrote {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }

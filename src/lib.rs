@@ -20,6 +20,7 @@
 //! document), [`emit`] (output formats), [`cli`] (the command line).
 
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod emit;
 pub mod poly;

@@ -120,6 +120,152 @@ impl OddPoly {
     }
 }
 
+impl OddPoly {
+    /// Every positive x where p′ changes sign (the local extrema of p on
+    /// (0, ∞)), ascending, to about the coefficients' precision.
+    ///
+    /// p′(x) = g(x²) with g of degree q; its positive roots are isolated with
+    /// a Sturm sequence (exact counts, computed with twice the precision) and
+    /// refined by bisection. Roots of even multiplicity, where p′ does not
+    /// change sign, are not extrema and are left out.
+    pub fn positive_critical_points(&self) -> Vec<Float> {
+        let prec = 2 * self.prec().max(64);
+        // g(t) = Σ (2k+1) c_k t^k, low degree first, trailing zeros dropped.
+        let mut g: Vec<Float> =
+            self.coeffs.iter().enumerate().map(|(k, c)| Float::with_val(prec, c * (2 * k as u32 + 1))).collect();
+        while g.len() > 1 && g.last().is_some_and(Float::is_zero) {
+            g.pop();
+        }
+        if g.len() < 2 {
+            return Vec::new();
+        }
+        let chain = sturm_chain(&g, prec);
+        // Cauchy bound on the roots: 1 + max |g_k / g_q|.
+        let lead = Float::with_val(prec, g.last().expect("non-empty").abs_ref());
+        let mut bound = Float::with_val(prec, 0);
+        for c in &g[..g.len() - 1] {
+            let r = Float::with_val(prec, c.abs_ref()) / &lead;
+            if r > bound {
+                bound = r;
+            }
+        }
+        bound += 1u32;
+        let zero = Float::with_val(prec, 0);
+        let mut roots_t = Vec::new();
+        isolate(&g, &chain, zero, bound, prec, &mut roots_t, 0);
+        roots_t.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+        roots_t.into_iter().map(|t| Float::with_val(self.prec(), t.sqrt())).collect()
+    }
+}
+
+/// Evaluates a polynomial (low degree first) by Horner's rule.
+fn horner(c: &[Float], t: &Float, prec: u32) -> Float {
+    let mut acc = Float::with_val(prec, c.last().expect("non-empty"));
+    for ck in c.iter().rev().skip(1) {
+        acc *= t;
+        acc += ck;
+    }
+    acc
+}
+
+/// The Sturm sequence g, g′, −rem(g, g′), … (low degree first), with
+/// remainder coefficients below the working rounding treated as zero.
+fn sturm_chain(g: &[Float], prec: u32) -> Vec<Vec<Float>> {
+    let deriv: Vec<Float> = g.iter().enumerate().skip(1).map(|(k, c)| Float::with_val(prec, c * k as u32)).collect();
+    let mut chain = vec![g.to_vec(), deriv];
+    let scale = g
+        .iter()
+        .map(|c| Float::with_val(prec, c.abs_ref()))
+        .fold(Float::with_val(prec, 0), |a, b| if b > a { b } else { a });
+    let negligible = Float::with_val(prec, &scale * Float::with_val(prec, Float::i_exp(1, -(prec as i32) + 16)));
+    loop {
+        let n = chain.len();
+        let (a, b) = (&chain[n - 2], &chain[n - 1]);
+        if b.len() <= 1 {
+            break;
+        }
+        // Remainder of a divided by b.
+        let mut r = a.clone();
+        let lead_b = b.last().expect("non-empty").clone();
+        while r.len() >= b.len() {
+            let shift = r.len() - b.len();
+            let factor = Float::with_val(prec, r.last().expect("non-empty") / &lead_b);
+            for (i, bi) in b.iter().enumerate() {
+                let t = Float::with_val(prec, &factor * bi);
+                r[shift + i] -= t;
+            }
+            r.pop();
+        }
+        while r.len() > 1 && r.last().is_some_and(|c| Float::with_val(prec, c.abs_ref()) <= negligible) {
+            r.pop();
+        }
+        if r.iter().all(|c| Float::with_val(prec, c.abs_ref()) <= negligible) {
+            break;
+        }
+        chain.push(r.into_iter().map(|c| -c).collect());
+    }
+    chain
+}
+
+/// Sign changes of the Sturm chain at t.
+fn sign_changes(chain: &[Vec<Float>], t: &Float, prec: u32) -> usize {
+    let mut changes = 0;
+    let mut last: Option<bool> = None;
+    for p in chain {
+        let v = horner(p, t, prec);
+        if v.is_zero() {
+            continue;
+        }
+        let positive = v.is_sign_positive();
+        if last.is_some_and(|l| l != positive) {
+            changes += 1;
+        }
+        last = Some(positive);
+    }
+    changes
+}
+
+/// Collects the roots of g in (a, b] where g changes sign, bisecting until
+/// each interval holds one distinct root, then refining it.
+fn isolate(g: &[Float], chain: &[Vec<Float>], a: Float, b: Float, prec: u32, out: &mut Vec<Float>, depth: u32) {
+    let count = sign_changes(chain, &a, prec).saturating_sub(sign_changes(chain, &b, prec));
+    if count == 0 {
+        return;
+    }
+    if count == 1 || depth > prec {
+        let (ga, gb) = (horner(g, &a, prec), horner(g, &b, prec));
+        if ga.is_zero() || gb.is_zero() || ga.is_sign_positive() != gb.is_sign_positive() {
+            out.push(bisect_root(g, a, b, prec));
+        }
+        // Otherwise a root of even multiplicity: no sign change, no extremum.
+        return;
+    }
+    let mid = Float::with_val(prec, &a + &b) / 2u32;
+    isolate(g, chain, a, mid.clone(), prec, out, depth + 1);
+    isolate(g, chain, mid, b, prec, out, depth + 1);
+}
+
+/// Bisection to the working precision on a sign change of g in [a, b].
+fn bisect_root(g: &[Float], mut a: Float, mut b: Float, prec: u32) -> Float {
+    let negative_at_a = horner(g, &a, prec).is_sign_negative();
+    for _ in 0..prec + 64 {
+        let mid = Float::with_val(prec, &a + &b) / 2u32;
+        if mid == a || mid == b {
+            break;
+        }
+        let v = horner(g, &mid, prec);
+        if v.is_zero() {
+            return mid;
+        }
+        if v.is_sign_negative() == negative_at_a {
+            a = mid;
+        } else {
+            b = mid;
+        }
+    }
+    Float::with_val(prec, &a + &b) / 2u32
+}
+
 /// Distance from 1 of the interval `[lo, hi]`: max(|1 − lo|, |1 − hi|).
 pub fn distance_from_one(lo: &Float, hi: &Float) -> Float {
     let prec = lo.prec().max(hi.prec());
@@ -151,6 +297,37 @@ mod tests {
         assert_eq!(q.coeffs(), &[f("0.5"), f("0.125"), f("0.03125")]);
         // p(x/s) at x = s equals p(1).
         assert_eq!(q.eval(&f("2")), p.eval(&f("1")));
+    }
+
+    #[test]
+    fn critical_points_of_known_polynomials() {
+        // Cubic NS (3x − x³)/2: p′ = (3 − 3x²)/2, critical point 1.
+        let p = OddPoly::from_decimals(&["1.5", "-0.5"], 128).unwrap();
+        assert_eq!(p.positive_critical_points(), vec![f("1")]);
+        // Quintic NS (15x − 10x³ + 3x⁵)/8: p′ = 15(1 − x²)²/8, a double root
+        // without sign change: no extremum.
+        let q = OddPoly::from_decimals(&["1.875", "-1.25", "0.375"], 128).unwrap();
+        assert!(q.positive_critical_points().is_empty());
+        // Keller Jordan's row: p′ = a + 3b t + 5c t² has two positive roots.
+        let j = OddPoly::from_decimals(&["3.4445", "-4.7750", "2.0315"], 128).unwrap();
+        let crit = j.positive_critical_points();
+        assert_eq!(crit.len(), 2);
+        for x in &crit {
+            assert!(j.eval_derivative(x).abs() < 1e-30);
+        }
+        // x (monotone) has none.
+        assert!(OddPoly::from_decimals(&["2"], 64).unwrap().positive_critical_points().is_empty());
+    }
+
+    #[test]
+    fn critical_points_match_the_remez_reference() {
+        let fit = crate::remez::minimax(11, &f("0.01"), &f("1"), &crate::remez::RemezOptions::default()).unwrap();
+        let crit = fit.poly.positive_critical_points();
+        assert_eq!(crit.len(), 5);
+        for (a, b) in crit.iter().zip(fit.critical_points()) {
+            let rel = Float::with_val(256, a - b).abs() / b;
+            assert!(rel < 1e-30, "{a} vs {b}");
+        }
     }
 
     #[test]

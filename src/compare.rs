@@ -1,0 +1,305 @@
+//! Side-by-side comparison of coefficient tables: the exact worst-case error
+//! over [ℓ, u] after every step (from interval images), the range of f, the
+//! matmul cost for a shape, and optionally the error measured on a matrix in
+//! bf16.
+//!
+//! ```
+//! use polar_coeffs::compare::{compare, CompareOptions};
+//! use polar_coeffs::presets::preset;
+//! use polar_coeffs::verify::CoefficientRows;
+//!
+//! let jordan = CoefficientRows::from_preset(&preset("jordan").unwrap());
+//! let report = compare(&[jordan], &CompareOptions::default(), None).unwrap();
+//! let after5 = report.tables[0].steps[4].worst_error.parse::<f64>().unwrap();
+//! assert!((after5 - 0.53).abs() < 0.01);
+//! ```
+
+use rug::Float;
+use serde::{Deserialize, Serialize};
+
+use crate::poly::{OddPoly, distance_from_one};
+use crate::precision::{parse_decimal, to_decimal};
+use crate::verify::{Beyond, CoefficientRows, Dtype, VerifyOptions, matrix::TestMatrix, verify};
+
+/// Working precision of the interval images.
+pub const COMPARE_PRECISION: u32 = 256;
+
+/// Significant digits of the errors and ranges in a comparison.
+pub const COMPARE_DIGITS: usize = 16;
+
+/// What to compare on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareOptions {
+    /// ℓ (decimal text).
+    pub lower: String,
+    /// u (decimal text).
+    pub upper: String,
+    /// Shape (n, m) for the matmul cost (and of a generated matrix).
+    pub shape: (usize, usize),
+    /// Steps per table (`None`: each table's own count).
+    pub steps: Option<usize>,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        Self { lower: "1e-3".into(), upper: "1".into(), shape: (1024, 4096), steps: None }
+    }
+}
+
+/// One table after one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareStep {
+    /// Step number (1-based).
+    pub step: usize,
+    /// Row applied (1-based).
+    pub row: usize,
+    /// max over [ℓ, u] of |1 − f(x)|, exact to the working precision.
+    pub worst_error: String,
+    /// min over [ℓ, u] of f.
+    pub f_min: String,
+    /// max over [ℓ, u] of f.
+    pub f_max: String,
+    /// Flops of all steps so far for the shape (MATH.md §6), in GFLOP.
+    pub cumulative_gflop: f64,
+    /// ‖X_t − UVᵀ‖₂ measured in bf16 on the matrix, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_bf16: Option<f64>,
+}
+
+/// One table's comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableComparison {
+    /// Name.
+    pub name: String,
+    /// Where its rows come from.
+    pub source: String,
+    /// Per step.
+    pub steps: Vec<CompareStep>,
+}
+
+/// The comparison report (the `compare.json` format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareReport {
+    /// ℓ.
+    pub lower: String,
+    /// u.
+    pub upper: String,
+    /// Shape of the cost model, (n, m).
+    pub shape: [usize; 2],
+    /// The matrix of the bf16 measurement, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<String>,
+    /// Past the last row of a table.
+    pub beyond_last_row: Beyond,
+    /// The tables, in the order given.
+    pub tables: Vec<TableComparison>,
+    /// polar-coeffs version.
+    pub tool_version: String,
+}
+
+/// Flops of one degree-d step on an n×m matrix (MATH.md §6, n ≤ m): A = XXᵀ
+/// (2n²m), the polynomial in A by Horner ((q−1)·2n³), and the product with X
+/// (2n²m); a degree-1 step is a scaling (nm).
+pub fn step_flops(n: usize, m: usize, degree: u32) -> f64 {
+    let (n, m) = (n.min(m) as f64, n.max(m) as f64);
+    let q = f64::from((degree - 1) / 2);
+    if q == 0.0 { n * m } else { 4.0 * n * n * m + 2.0 * (q - 1.0) * n * n * n }
+}
+
+/// Compares `tables`; with `matrix`, also measures each in bf16.
+///
+/// # Errors
+///
+/// A message for unusable rows or interval ends.
+pub fn compare(
+    tables: &[CoefficientRows],
+    options: &CompareOptions,
+    matrix: Option<&TestMatrix>,
+) -> Result<CompareReport, String> {
+    let prec = COMPARE_PRECISION;
+    let lower = parse_decimal(&options.lower, prec).map_err(|e| format!("--lower: {e}"))?;
+    let upper = parse_decimal(&options.upper, prec).map_err(|e| format!("--upper: {e}"))?;
+    if !(lower > 0 && lower < upper) {
+        return Err(format!("--lower {} is not allowed: 0 < lower < upper = {}", options.lower, options.upper));
+    }
+    let (n, m) = options.shape;
+    let mut out = Vec::with_capacity(tables.len());
+    for table in tables {
+        table.validate()?;
+        let polys: Vec<(OddPoly, Vec<Float>)> = table
+            .rows
+            .iter()
+            .map(|r| {
+                let texts: Vec<&str> = r.iter().map(String::as_str).collect();
+                let p = OddPoly::from_decimals(&texts, prec).map_err(|e| format!("table {}: {e}", table.name))?;
+                let crit = p.positive_critical_points();
+                Ok((p, crit))
+            })
+            .collect::<Result<_, String>>()?;
+        let steps = options.steps.unwrap_or(table.default_steps);
+        let measured = match matrix {
+            Some(mat) => {
+                let vo = VerifyOptions { dtypes: vec![Dtype::Bf16], steps: Some(steps), ..VerifyOptions::default() };
+                let report = verify(table, mat, &vo).map_err(|e| e.to_string())?;
+                Some(report.runs[0].steps.iter().skip(1).map(|s| s.polar_error_spectral).collect::<Vec<f64>>())
+            }
+            None => None,
+        };
+        let (mut lo, mut hi) = (lower.clone(), upper.clone());
+        let mut flops = 0.0;
+        let mut rows = Vec::with_capacity(steps);
+        for t in 0..steps {
+            let r = table.row_index(t, Beyond::RepeatLast);
+            let (p, crit) = &polys[r];
+            let (a, b) = p.image(&lo, &hi, crit);
+            lo = a;
+            hi = b;
+            flops += step_flops(n, m, p.degree());
+            rows.push(CompareStep {
+                step: t + 1,
+                row: r + 1,
+                worst_error: to_decimal(&distance_from_one(&lo, &hi), COMPARE_DIGITS),
+                f_min: to_decimal(&lo, COMPARE_DIGITS),
+                f_max: to_decimal(&hi, COMPARE_DIGITS),
+                cumulative_gflop: flops / 1e9,
+                measured_bf16: measured.as_ref().map(|v| v[t]),
+            });
+        }
+        out.push(TableComparison { name: table.name.clone(), source: table.source.clone(), steps: rows });
+    }
+    Ok(CompareReport {
+        lower: options.lower.clone(),
+        upper: options.upper.clone(),
+        shape: [n, m],
+        matrix: matrix.map(|m| m.description.clone()),
+        beyond_last_row: Beyond::RepeatLast,
+        tables: out,
+        tool_version: crate::table::TOOL_VERSION.to_string(),
+    })
+}
+
+/// Rendering: JSON, Markdown and the terminal summary.
+pub mod render {
+    use std::fmt::Write;
+
+    use super::CompareReport;
+    use crate::table::summary;
+
+    /// Digits of the errors in the summary matrix.
+    const SUMMARY_MATRIX_DIGITS: usize = 4;
+
+    /// Pretty JSON, newline-terminated.
+    pub fn to_json(report: &CompareReport) -> String {
+        let mut s = serde_json::to_string_pretty(report).expect("plain data");
+        s.push('\n');
+        s
+    }
+
+    fn max_steps(report: &CompareReport) -> usize {
+        report.tables.iter().map(|t| t.steps.len()).max().unwrap_or(0)
+    }
+
+    /// The matrix tables × steps of worst-case errors, as Markdown rows.
+    fn error_matrix(report: &CompareReport, out: &mut String) {
+        let steps = max_steps(report);
+        let _ = write!(out, "| table |");
+        for t in 1..=steps {
+            let _ = write!(out, " {t} |");
+        }
+        out.push('\n');
+        let _ = writeln!(out, "|---|{}", "---|".repeat(steps));
+        for table in &report.tables {
+            let _ = write!(out, "| `{}` |", table.name);
+            for t in 0..steps {
+                match table.steps.get(t) {
+                    Some(s) => {
+                        let _ = write!(out, " {} |", summary(&s.worst_error, SUMMARY_MATRIX_DIGITS));
+                    }
+                    None => out.push_str(" |"),
+                }
+            }
+            out.push('\n');
+        }
+    }
+
+    /// Markdown: the error matrix, then one detail table per table.
+    pub fn to_markdown(report: &CompareReport) -> String {
+        let mut out = format!(
+            "# Comparison on [{}, {}]\n\nWorst case max |1 - f(x)| over [{}, {}] after each step (exact, from interval images; past the last row the last row is repeated):\n\n",
+            report.lower, report.upper, report.lower, report.upper
+        );
+        error_matrix(report, &mut out);
+        let measured = report.matrix.is_some();
+        for table in &report.tables {
+            let _ = writeln!(out, "\n## `{}`\n\n{}\n", table.name, table.source);
+            let _ = write!(
+                out,
+                "| step | row | worst error | min f | max f | GFLOP ({}x{}) |",
+                report.shape[0], report.shape[1]
+            );
+            out.push_str(if measured {
+                " bf16 ‖X − UVᵀ‖₂ |\n|---|---|---|---|---|---|---|\n"
+            } else {
+                "\n|---|---|---|---|---|---|\n"
+            });
+            for s in &table.steps {
+                let _ = write!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {:.1} |",
+                    s.step, s.row, s.worst_error, s.f_min, s.f_max, s.cumulative_gflop
+                );
+                if let Some(m) = s.measured_bf16 {
+                    let _ = write!(out, " {m:.4e} |");
+                }
+                out.push('\n');
+            }
+        }
+        if let Some(m) = &report.matrix {
+            let _ = writeln!(out, "\nbf16 measurements on {m}.");
+        }
+        let _ = writeln!(out, "\nGenerated by polar-coeffs {}.", report.tool_version);
+        out
+    }
+
+    /// The terminal summary: the error matrix (and the bf16 errors when measured).
+    pub fn to_table(report: &CompareReport) -> String {
+        let steps = max_steps(report);
+        let width = report.tables.iter().map(|t| t.name.len()).max().unwrap_or(5).max(5);
+        let mut out = format!("worst-case |1 - f| on [{}, {}] after each step\n", report.lower, report.upper);
+        let _ = write!(out, "{:<width$}", "table");
+        for t in 1..=steps {
+            let _ = write!(out, " {:>10}", t);
+        }
+        out.push('\n');
+        for table in &report.tables {
+            let _ = write!(out, "{:<width$}", table.name);
+            for s in &table.steps {
+                let _ = write!(out, " {:>10}", summary(&s.worst_error, SUMMARY_MATRIX_DIGITS));
+            }
+            out.push('\n');
+        }
+        if let Some(m) = &report.matrix {
+            let _ = writeln!(out, "\nbf16 ||X - UV'||_2 measured on {m}");
+            for table in &report.tables {
+                let _ = write!(out, "{:<width$}", table.name);
+                for s in &table.steps {
+                    let _ = write!(out, " {:>10.3e}", s.measured_bf16.unwrap_or(f64::NAN));
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_model_follows_math_section_6() {
+        assert_eq!(step_flops(2, 3, 5), 4.0 * 4.0 * 3.0 + 2.0 * 8.0);
+        assert_eq!(step_flops(3, 2, 3), 4.0 * 4.0 * 3.0);
+        assert_eq!(step_flops(2, 3, 1), 6.0);
+    }
+}

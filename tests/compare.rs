@@ -1,0 +1,95 @@
+//! `compare`: known worst-case figures on [1e-3, 1], the files it writes, the
+//! bf16 measurement, and the tables it accepts.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn bin() -> Command {
+    Command::cargo_bin("polar-coeffs").unwrap()
+}
+
+fn error_after(report: &serde_json::Value, table: &str, step: usize) -> String {
+    let t = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == table)
+        .unwrap_or_else(|| panic!("{table} missing"));
+    t["steps"][step - 1]["worst_error"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn default_comparison_reproduces_known_figures() {
+    let dir = TempDir::new().unwrap();
+    bin()
+        .args(["compare", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("polar-express-2025"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("compare.json")).unwrap()).unwrap();
+    assert_eq!(report["tables"].as_array().unwrap().len(), 10, "this tool's table and the nine presets");
+    // Pure greedy after 5 steps: 0.1134484573815779 (16 digits).
+    assert_eq!(error_after(&report, "polar_coeffs_greedy_d5", 5), "0.1134484573815779");
+    // Keller Jordan's row after 5 steps: about 0.53.
+    let jordan: f64 = error_after(&report, "jordan", 5).parse().unwrap();
+    assert!((jordan - 0.53).abs() < 0.005, "{jordan}");
+    // The published Polar Express list after 6 steps: about 0.0056.
+    let pe: f64 = error_after(&report, "polar-express-2025", 6).parse().unwrap();
+    assert!((pe - 0.0056).abs() < 0.00005, "{pe}");
+    let md = std::fs::read_to_string(dir.path().join("compare.md")).unwrap();
+    assert!(md.contains("| `jordan` |"));
+    // Cost: 5 degree-5 steps on 1024x4096 = 5 (4n²m + 2n³) flops.
+    let jordan_cost = report["tables"].as_array().unwrap().iter().find(|t| t["name"] == "jordan").unwrap()["steps"][4]
+        ["cumulative_gflop"]
+        .as_f64()
+        .unwrap();
+    let (n, m) = (1024f64, 4096f64);
+    assert!((jordan_cost - 5.0 * (4.0 * n * n * m + 2.0 * n * n * n) / 1e9).abs() < 1e-9);
+}
+
+#[test]
+fn measured_bf16_errors_come_with_a_shape() {
+    let dir = TempDir::new().unwrap();
+    bin()
+        .args(["compare", "jordan", "newton-schulz-5", "--shape", "32x64", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("bf16 ||X - UV'||_2 measured on 32x64"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("compare.json")).unwrap()).unwrap();
+    assert_eq!(report["shape"], serde_json::json!([32, 64]));
+    for t in report["tables"].as_array().unwrap() {
+        for s in t["steps"].as_array().unwrap() {
+            assert!(s["measured_bf16"].as_f64().unwrap() > 0.0);
+        }
+    }
+}
+
+#[test]
+fn configs_json_and_unknown_tables() {
+    let dir = TempDir::new().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/greedy_d3.yaml");
+    bin().arg("run").arg(&config).arg("--out").arg(dir.path()).assert().success();
+    bin()
+        .arg("compare")
+        .arg(&config)
+        .arg(dir.path().join("greedy_d3.json"))
+        .args(["--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("compare.json")).unwrap()).unwrap();
+    let tables = report["tables"].as_array().unwrap();
+    assert_eq!(tables[0]["steps"], tables[1]["steps"], "a config and its JSON compare the same");
+    bin().args(["compare", "nope", "--out"]).arg(dir.path().join("x")).assert().failure().stderr(
+        predicate::str::contains("\"nope\" is neither a file nor a known preset; the presets are: polar-express-2025"),
+    );
+    assert!(!dir.path().join("x").exists());
+}
