@@ -22,7 +22,7 @@ use crate::presets::{PRESET_NAMES, preset};
 use crate::table::{SUMMARY_DIGITS, TableDoc, summary};
 use crate::verify::matrix::{generate, parse_shape, read_npy};
 use crate::verify::report as verify_report;
-use crate::verify::{CoefficientRows, verify};
+use crate::verify::{CoefficientRows, verify, verify_with_progress};
 
 /// Exit status when outputs were written but a step did not converge.
 pub const EXIT_NOT_CONVERGED: u8 = 3;
@@ -159,6 +159,9 @@ struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
     format: VerifyFormat,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -373,7 +376,14 @@ fn verify_command(args: VerifyArgs) -> Result<ExitCode, String> {
         None => generate(&spec, args.max_elements),
     }
     .map_err(|e| e.to_string())?;
-    let report = verify(&table, &matrix, &options).map_err(|e| e.to_string())?;
+    let bar = progress_bar(0, args.quiet);
+    bar.set_message(format!("verifying {}", table.name));
+    let report = verify_with_progress(&table, &matrix, &options, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
     let text = match args.format {
         VerifyFormat::Table => verify_report::to_table(&report),
         VerifyFormat::Json => verify_report::to_json(&report),

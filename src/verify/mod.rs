@@ -267,6 +267,21 @@ pub fn verify(
     matrix: &TestMatrix,
     options: &VerifyOptions,
 ) -> Result<VerifyReport, VerifyError> {
+    verify_with_progress(table, matrix, options, &mut |_, _| {})
+}
+
+/// [`verify`], calling `progress(done, total)` after the reference and after
+/// every measured step (total = 1 + arithmetics × (steps + 1)).
+///
+/// # Errors
+///
+/// As [`verify`].
+pub fn verify_with_progress(
+    table: &CoefficientRows,
+    matrix: &TestMatrix,
+    options: &VerifyOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<VerifyReport, VerifyError> {
     table.validate().map_err(VerifyError::Table)?;
     let steps = options.steps.unwrap_or(table.default_steps);
     if steps == 0 {
@@ -284,6 +299,9 @@ pub fn verify(
     let scale = m.norm() * (1.0 + options.eps) + options.delta;
     let x0 = &m / scale;
     let reference = polar_reference(&x0);
+    let total = 1 + options.dtypes.len() * (steps + 1);
+    let mut done = 1;
+    progress(done, total);
     let sigma0: Vec<f64> = match &matrix.prescribed {
         Some(s) => s.iter().map(|v| v / scale).collect(),
         None => reference.singular_values.clone(),
@@ -310,9 +328,15 @@ pub fn verify(
     }
     let mut runs = Vec::new();
     for &dtype in &options.dtypes {
+        let mut tick = || {
+            done += 1;
+            progress(done, total);
+        };
         let metrics = match dtype {
-            Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order),
-            Dtype::F32 | Dtype::Bf16 => run_f32(&x0, &reference.polar, &rows32, &order, dtype == Dtype::Bf16),
+            Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order, &mut tick),
+            Dtype::F32 | Dtype::Bf16 => {
+                run_f32(&x0, &reference.polar, &rows32, &order, dtype == Dtype::Bf16, &mut tick)
+            }
         };
         let steps: Vec<StepMetrics> = metrics
             .into_iter()
@@ -376,7 +400,13 @@ fn metrics(s: &DMatrix<f64>, d_gram: &DMatrix<f64>, d_frob2: f64, n: usize) -> R
     }
 }
 
-fn run_f64(x0: &DMatrix<f64>, polar: &DMatrix<f64>, rows: &[Vec<f64>], order: &[usize]) -> Vec<RawMetrics> {
+fn run_f64(
+    x0: &DMatrix<f64>,
+    polar: &DMatrix<f64>,
+    rows: &[Vec<f64>],
+    order: &[usize],
+    tick: &mut dyn FnMut(),
+) -> Vec<RawMetrics> {
     let n = x0.nrows();
     let mut x = x0.clone();
     let mut s = gram(&x);
@@ -386,15 +416,24 @@ fn run_f64(x0: &DMatrix<f64>, polar: &DMatrix<f64>, rows: &[Vec<f64>], order: &[
         metrics(s, &gram(&d), d.norm_squared(), n)
     };
     out.push(measure(&x, &s));
+    tick();
     for &r in order {
         x = step_f64(&x, &s, &rows[r]);
         s = gram(&x);
         out.push(measure(&x, &s));
+        tick();
     }
     out
 }
 
-fn run_f32(x0: &DMatrix<f64>, polar: &DMatrix<f64>, rows: &[Vec<f32>], order: &[usize], bf16: bool) -> Vec<RawMetrics> {
+fn run_f32(
+    x0: &DMatrix<f64>,
+    polar: &DMatrix<f64>,
+    rows: &[Vec<f32>],
+    order: &[usize],
+    bf16: bool,
+    tick: &mut dyn FnMut(),
+) -> Vec<RawMetrics> {
     let n = x0.nrows();
     let to_work = |v: f64| if bf16 { half::bf16::from_f64(v).to_f32() } else { v as f32 };
     let mut x: DMatrix<f32> = x0.map(to_work);
@@ -409,10 +448,12 @@ fn run_f32(x0: &DMatrix<f64>, polar: &DMatrix<f64>, rows: &[Vec<f32>], order: &[
         metrics(&s.map(f64::from), &gram(&d).map(f64::from), frob2, n)
     };
     out.push(measure(&x, &s));
+    tick();
     for &r in order {
         x = step_f32(&x, &s, &rows[r], bf16);
         s = gram(&x);
         out.push(measure(&x, &s));
+        tick();
     }
     out
 }
