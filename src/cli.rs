@@ -12,14 +12,17 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::compare::{CompareOptions, compare, render as compare_render};
+use crate::compare::{CompareOptions, CompareReport, compare, render as compare_render};
 use crate::config::OutputFormat;
 use crate::config::{
     Config, DegreeSpec, Origin, Settings, VerifyConfig, VerifySettings, is_rows_yaml, rows_from_yaml_str,
 };
 use crate::emit::{Emitter, JsonEmitter, RustEmitter, emitter, write_atomically};
+use crate::figures::{PlotKind, comparison, singular_values, table_figures, verification_convergence};
+use crate::plot::ImageFormat;
 use crate::presets::{PRESET_NAMES, preset};
 use crate::table::{SUMMARY_DIGITS, TableDoc, summary};
+use crate::verify::VerifyReport;
 use crate::verify::matrix::{generate, parse_shape, read_npy};
 use crate::verify::report as verify_report;
 use crate::verify::{CoefficientRows, verify, verify_with_progress};
@@ -48,6 +51,10 @@ enum Command {
         /// Output folder (created if missing).
         #[arg(long, value_name = "DIR", default_value = "out")]
         out: PathBuf,
+        /// Folder for the figures a config's plots section asks for (default:
+        /// the output folder); each config gets DIR/<name>/.
+        #[arg(long, value_name = "DIR")]
+        plots_out: Option<PathBuf>,
     },
     /// Solve one schedule given by flags and print it to stdout.
     Solve(SolveArgs),
@@ -59,6 +66,33 @@ enum Command {
     /// Compare tables side by side: exact worst-case error per step, range of f,
     /// matmul cost, and (with --matrix or --shape) the error measured in bf16.
     Compare(CompareArgs),
+    /// Redraw figures from JSON files written earlier (tables, verifications,
+    /// comparisons), without solving again.
+    Plot(PlotArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PlotArgs {
+    /// JSON files written by run (NAME.json, NAME.verify.json) or compare (compare.json).
+    #[arg(required = true, value_name = "JSON")]
+    files: Vec<PathBuf>,
+    /// Presets to draw beside each table in its response figure.
+    #[arg(long = "with", value_name = "PRESET", value_delimiter = ',')]
+    with: Vec<String>,
+    /// Output folder; each table gets DIR/<name>/.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Image formats.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [PlotFormat::Png, PlotFormat::Svg])]
+    format: Vec<PlotFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PlotFormat {
+    /// PNG raster.
+    Png,
+    /// SVG vector.
+    Svg,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +131,9 @@ struct CompareArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Also draw the comparison figure (PNG and SVG) into this folder.
+    #[arg(long, value_name = "DIR")]
+    plots_out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -231,11 +268,12 @@ enum Format {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { configs, out } => run(&configs, &out),
+        Command::Run { configs, out, plots_out } => run(&configs, &out, plots_out.as_deref()),
         Command::Solve(args) => solve(args),
         Command::Verify(args) => verify_command(args),
         Command::Emit(args) => emit_command(args),
         Command::Compare(args) => compare_command(args),
+        Command::Plot(args) => plot_command(args),
     };
     match result {
         Ok(code) => code,
@@ -246,7 +284,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
+fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>) -> Result<ExitCode, String> {
     // Validate every config before solving or writing anything.
     let mut configs = Vec::with_capacity(paths.len());
     let mut errors = Vec::new();
@@ -291,6 +329,7 @@ fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
                 continue;
             }
         };
+        let mut verification = None;
         if let Some(v) = &config.verify {
             let report = generate(&v.matrix, crate::verify::matrix::DEFAULT_MAX_ELEMENTS)
                 .map_err(|e| e.to_string())
@@ -299,6 +338,7 @@ fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
                 Ok(report) => {
                     rendered.push((out.join(format!("{}.verify.json", doc.name)), verify_report::to_json(&report)));
                     rendered.push((out.join(format!("{}.verify.md", doc.name)), verify_report::to_markdown(&report)));
+                    verification = Some(report);
                 }
                 Err(e) => {
                     failures.push(format!("{}: verify: {e}", path.display()));
@@ -310,6 +350,17 @@ fn run(paths: &[PathBuf], out: &Path) -> Result<ExitCode, String> {
         print!("{}", summary_table(&doc));
         for (file, _) in &rendered {
             println!("  wrote {}", file.display());
+        }
+        if let Some(p) = &config.plots {
+            let others: Vec<CoefficientRows> = p
+                .compare_with
+                .iter()
+                .map(|name| CoefficientRows::from_preset(&preset(name).expect("validated preset")))
+                .collect();
+            let dir = plots_out.unwrap_or(out).join(&doc.name);
+            let files = table_figures(&doc, &others, verification.as_ref(), &p.kinds, &dir, &p.formats)
+                .map_err(|e| format!("{}: plots: {e}", path.display()))?;
+            println!("  drew {} figures in {}", files.len(), dir.display());
         }
         println!();
         all_converged &= doc.all_converged;
@@ -536,6 +587,96 @@ fn compare_command(args: CompareArgs) -> Result<ExitCode, String> {
     for (file, _) in &files {
         println!("  wrote {}", file.display());
     }
+    if let Some(dir) = &args.plots_out {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
+        for file in
+            crate::plot::save(&comparison(&report), &dir.join("compare"), &[ImageFormat::Png, ImageFormat::Svg])?
+        {
+            println!("  drew {}", file.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A JSON document `plot` can draw.
+enum PlotInput {
+    Table(Box<TableDoc>),
+    Verification(Box<VerifyReport>),
+    Comparison(Box<CompareReport>),
+}
+
+/// Reads a JSON file and tells which document it is by its keys, then parses
+/// it fully (serde names any missing or malformed field).
+fn read_plot_input(path: &Path) -> Result<PlotInput, String> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{file}: not JSON: {e}"))?;
+    let has = |k: &str| value.get(k).is_some();
+    let typed = |e: serde_json::Error| format!("{file}: {e}");
+    if has("runs") {
+        Ok(PlotInput::Verification(Box::new(serde_json::from_value(value).map_err(typed)?)))
+    } else if has("tables") {
+        Ok(PlotInput::Comparison(Box::new(serde_json::from_value(value).map_err(typed)?)))
+    } else if has("precision_bits") || has("steps") {
+        Ok(PlotInput::Table(Box::new(serde_json::from_value(value).map_err(typed)?)))
+    } else {
+        Err(format!(
+            "{file}: not a polar-coeffs table, verification or comparison JSON (no `steps`, `runs` or `tables` field)"
+        ))
+    }
+}
+
+fn plot_command(args: PlotArgs) -> Result<ExitCode, String> {
+    let formats: Vec<ImageFormat> = args
+        .format
+        .iter()
+        .map(|f| match f {
+            PlotFormat::Png => ImageFormat::Png,
+            PlotFormat::Svg => ImageFormat::Svg,
+        })
+        .collect();
+    let others: Vec<CoefficientRows> = args.with.iter().map(|name| resolve_table(name)).collect::<Result<_, _>>()?;
+    // Read everything first: a malformed file stops the command before any figure is drawn.
+    let inputs: Vec<PlotInput> = args.files.iter().map(|p| read_plot_input(p)).collect::<Result<_, _>>()?;
+    let verifications: Vec<&VerifyReport> = inputs
+        .iter()
+        .filter_map(|i| if let PlotInput::Verification(v) = i { Some(v.as_ref()) } else { None })
+        .collect();
+    let mut drawn = Vec::new();
+    for input in &inputs {
+        match input {
+            PlotInput::Table(doc) => {
+                let verification = verifications.iter().copied().find(|v| v.table == doc.name);
+                let mut kinds = vec![PlotKind::Response, PlotKind::Steps, PlotKind::Convergence];
+                if verification.is_some() {
+                    kinds.push(PlotKind::SingularValues);
+                }
+                drawn.extend(table_figures(doc, &others, verification, &kinds, &args.out.join(&doc.name), &formats)?);
+            }
+            PlotInput::Verification(v) => {
+                if inputs.iter().any(|i| matches!(i, PlotInput::Table(d) if d.name == v.table)) {
+                    continue; // drawn with its table
+                }
+                let dir = args.out.join(&v.table);
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
+                drawn.extend(crate::plot::save(&singular_values(v), &dir.join("singular_values"), &formats)?);
+                drawn.extend(crate::plot::save(
+                    &verification_convergence(v),
+                    &dir.join("verify_convergence"),
+                    &formats,
+                )?);
+            }
+            PlotInput::Comparison(c) => {
+                std::fs::create_dir_all(&args.out)
+                    .map_err(|e| format!("{}: cannot create the plot folder: {e}", args.out.display()))?;
+                drawn.extend(crate::plot::save(&comparison(c), &args.out.join("compare"), &formats)?);
+            }
+        }
+    }
+    for file in &drawn {
+        println!("drew {}", file.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -561,6 +702,7 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         const_name: flag(args.const_name),
         element_type: flag(args.element_type),
         verify: None,
+        plots: None,
     };
     let config = settings.validate(&Origin::Flag).map_err(|e| e.to_string())?;
     let doc = TableDoc::solve(&config).map_err(|e| e.to_string())?;

@@ -21,6 +21,8 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 
+use crate::figures::{PLOT_KIND_NAMES, PlotKind};
+use crate::plot::ImageFormat;
 use crate::precision::{MAX_PRECISION, MIN_PRECISION, parse_decimal};
 use crate::remez::{DEFAULT_MAX_ITERATIONS, MAX_DEGREE};
 use crate::schedule::{SafetyMode, ScheduleSpec};
@@ -120,6 +122,19 @@ pub struct Config {
     pub emit: EmitOptions,
     /// The `verify` section: what `run` verifies the table on, if anything.
     pub verify: Option<VerifyConfig>,
+    /// The `plots` section: what `run` draws, if anything.
+    pub plots: Option<PlotConfig>,
+}
+
+/// The validated `plots` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlotConfig {
+    /// Figures to draw.
+    pub kinds: Vec<PlotKind>,
+    /// PNG and/or SVG.
+    pub formats: Vec<ImageFormat>,
+    /// Presets drawn next to the table in the response figure.
+    pub compare_with: Vec<String>,
 }
 
 /// The validated `verify` section.
@@ -301,6 +316,26 @@ struct RawConfig {
     max_iterations: Option<Spanned<DecimalText>>,
     emit: Option<RawEmit>,
     verify: Option<RawVerify>,
+    plots: Option<RawPlots>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlots {
+    kinds: Option<Spanned<Vec<String>>>,
+    formats: Option<Spanned<Vec<String>>>,
+    compare_with: Option<Spanned<Vec<String>>>,
+}
+
+/// The unvalidated `plots` section.
+#[derive(Debug, Clone, Default)]
+pub struct PlotSettings {
+    /// Figure kinds.
+    pub kinds: Option<(Vec<String>, Origin)>,
+    /// Image formats.
+    pub formats: Option<(Vec<String>, Origin)>,
+    /// Presets to draw beside the table.
+    pub compare_with: Option<(Vec<String>, Origin)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -366,6 +401,8 @@ pub struct Settings {
     pub element_type: Option<(String, Origin)>,
     /// The `verify` section.
     pub verify: Option<VerifySettings>,
+    /// The `plots` section.
+    pub plots: Option<PlotSettings>,
 }
 
 /// The parser's error as `file:line:column: message`, without its source
@@ -436,6 +473,10 @@ impl Config {
                 dtypes: v.dtypes.map(|x| (x.value, o(&x.referenced))),
                 steps: d(v.steps),
                 beyond: s(v.beyond),
+            }),
+            plots: raw.plots.map(|p| {
+                let l = |v: Option<Spanned<Vec<String>>>| v.map(|x| (x.value, o(&x.referenced)));
+                PlotSettings { kinds: l(p.kinds), formats: l(p.formats), compare_with: l(p.compare_with) }
             }),
         };
         settings.validate(&Origin::File(file.to_string()))
@@ -699,11 +740,95 @@ impl Settings {
                 max_iterations,
             },
             emit: EmitOptions { formats, const_name, element_type },
+            plots: match self.plots {
+                Some(p) => Some(p.validate(self.verify.is_some())?),
+                None => None,
+            },
             verify: match self.verify {
                 Some(v) => Some(v.validate()?),
                 None => None,
             },
         })
+    }
+}
+
+impl PlotSettings {
+    /// Checks the section; defaults: every kind that applies (singular values
+    /// only with a `verify` section), PNG and SVG, no other tables.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`], naming `plots.<key>`.
+    pub fn validate(self, has_verify: bool) -> Result<PlotConfig, ConfigError> {
+        let kinds = match &self.kinds {
+            None => {
+                let mut k = vec![PlotKind::Response, PlotKind::Steps, PlotKind::Convergence];
+                if has_verify {
+                    k.push(PlotKind::SingularValues);
+                }
+                k
+            }
+            Some((list, o)) => {
+                let mut out = Vec::new();
+                for name in list {
+                    let kind = PlotKind::parse(name).ok_or_else(|| {
+                        invalid(o, "plots.kinds", format!("{name:?}"), format!("a list of {PLOT_KIND_NAMES}"))
+                    })?;
+                    if kind == PlotKind::SingularValues && !has_verify {
+                        return Err(invalid(
+                            o,
+                            "plots.kinds",
+                            "singular_values",
+                            "singular_values only with a verify section (it plots a verification)",
+                        ));
+                    }
+                    if !out.contains(&kind) {
+                        out.push(kind);
+                    }
+                }
+                if out.is_empty() {
+                    return Err(invalid(o, "plots.kinds", "[]", format!("a non-empty list of {PLOT_KIND_NAMES}")));
+                }
+                out
+            }
+        };
+        let formats = match &self.formats {
+            None => vec![ImageFormat::Png, ImageFormat::Svg],
+            Some((list, o)) => {
+                let mut out = Vec::new();
+                for f in list {
+                    let format = match f.as_str() {
+                        "png" => ImageFormat::Png,
+                        "svg" => ImageFormat::Svg,
+                        _ => return Err(invalid(o, "plots.formats", format!("{f:?}"), "a list of png, svg")),
+                    };
+                    if !out.contains(&format) {
+                        out.push(format);
+                    }
+                }
+                if out.is_empty() {
+                    return Err(invalid(o, "plots.formats", "[]", "a non-empty list of png, svg"));
+                }
+                out
+            }
+        };
+        let compare_with = match &self.compare_with {
+            None => Vec::new(),
+            Some((list, o)) => {
+                for name in list {
+                    if crate::presets::preset(name).is_none() {
+                        return Err(invalid(
+                            o,
+                            "plots.compare_with",
+                            format!("{name:?}"),
+                            format!("preset names: {}", crate::presets::PRESET_NAMES.join(", ")),
+                        ));
+                    }
+                }
+                list.clone()
+            }
+        };
+        Ok(PlotConfig { kinds, formats, compare_with })
     }
 }
 

@@ -22,7 +22,10 @@
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod curves;
 pub mod emit;
+pub mod figures;
+pub mod plot;
 pub mod poly;
 pub mod precision;
 pub mod presets;

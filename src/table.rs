@@ -71,6 +71,55 @@ pub struct StepDoc {
     pub safety_scaled: bool,
     /// How the step's minimax solve ended.
     pub remez: RemezDoc,
+    /// Coefficients of the minimax polynomial as fitted on `fit_interval`
+    /// (before recentring and safety scaling).
+    pub fit_coefficients: Vec<String>,
+    /// 1 − p(x) of the fitted polynomial across `fit_interval`, normalised:
+    /// the picture of its equioscillation (computed at the solver's precision,
+    /// which late steps need).
+    pub error_curve: ErrorCurve,
+}
+
+/// Samples of (1 − p(x)) / E over the fit interval, x given as its position
+/// (x − ℓ)/(u − ℓ) ∈ [0, 1].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorCurve {
+    /// Positions of the samples (Chebyshev-spaced, dense at both ends).
+    pub positions: Vec<f64>,
+    /// (1 − p(x)) / E at the samples.
+    pub errors: Vec<f64>,
+    /// Positions of the q + 2 equioscillation (reference) points.
+    pub reference_positions: Vec<f64>,
+    /// (1 − p(x)) / E at the reference points (±1 up to the tolerance).
+    pub reference_errors: Vec<f64>,
+}
+
+/// Samples per error curve.
+pub const ERROR_CURVE_SAMPLES: usize = 96;
+
+/// The normalised error curve of a fit.
+fn error_curve(fit: &crate::remez::Minimax) -> ErrorCurve {
+    let prec = fit.internal_precision;
+    let width = Float::with_val(prec, &fit.upper - &fit.lower);
+    let e = &fit.levelled_error;
+    let at = |x: &Float| -> (f64, f64) {
+        let pos = Float::with_val(prec, x - &fit.lower) / &width;
+        let err = Float::with_val(prec, 1 - fit.poly.eval(x)) / e;
+        (pos.to_f64(), err.to_f64())
+    };
+    let n = ERROR_CURVE_SAMPLES;
+    let pi = Float::with_val(prec, rug::float::Constant::Pi);
+    let (positions, errors): (Vec<f64>, Vec<f64>) = (0..=n)
+        .map(|k| {
+            // x = ℓ + (u − ℓ)(1 − cos(πk/n))/2
+            let c = Float::with_val(prec, &pi * k as u32) / n as u32;
+            let frac = (1 - c.cos()) / 2u32;
+            let x = Float::with_val(prec, &fit.lower + Float::with_val(prec, &width * frac));
+            at(&x)
+        })
+        .unzip();
+    let (reference_positions, reference_errors) = fit.reference.iter().map(at).unzip();
+    ErrorCurve { positions, errors, reference_positions, reference_errors }
 }
 
 /// The minimax solve behind a step.
@@ -158,6 +207,8 @@ impl TableDoc {
                     internal_precision: s.fit.internal_precision,
                     message: s.fit.message.clone(),
                 },
+                fit_coefficients: s.fit.poly.coeffs().iter().map(dec).collect(),
+                error_curve: error_curve(&s.fit),
             })
             .collect();
         Self {

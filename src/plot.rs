@@ -1,0 +1,591 @@
+//! Plots (plotters, PNG and SVG, headless with a bundled font). Plotting does
+//! no maths: each plot draws data the solver, the verifier, `compare` or
+//! [`crate::curves`] produced.
+//!
+//! ```no_run
+//! use polar_coeffs::plot::{save, Convergence, ImageFormat, Line};
+//!
+//! let plot = Convergence {
+//!     title: "greedy_d5".into(),
+//!     lines: vec![Line { label: "guaranteed".into(), points: vec![(1.0, 0.99), (2.0, 0.96)], dashed: false }],
+//! };
+//! save(&plot, std::path::Path::new("out/convergence"), &[ImageFormat::Png, ImageFormat::Svg]).unwrap();
+//! ```
+//!
+//! Every figure is [`WIDTH`] × [`HEIGHT`] pixels, uses the Okabe–Ito
+//! colour-blind-safe palette, writes tick labels such as `1e-3`, and keeps
+//! its legend outside the data where it can.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::emit::write_atomically;
+use crate::table::ErrorCurve;
+
+/// Figure width in pixels.
+pub const WIDTH: u32 = 1000;
+/// Figure height in pixels.
+pub const HEIGHT: u32 = 600;
+
+/// Smallest value drawn on a logarithmic error axis: guaranteed errors of
+/// long schedules reach 1e-255, which would squeeze every measured error
+/// (≥ 1e-16) into the top of the figure; values below sit on the axis.
+pub const LOG_FLOOR: f64 = 1e-30;
+
+/// The Okabe–Ito palette (black last).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(240, 228, 66),  // yellow
+    RGBColor(0, 0, 0),       // black
+];
+
+const FONT: &str = "sans-serif";
+const FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let registered = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
+        assert!(registered.is_ok(), "the bundled font is a valid TTF");
+    });
+}
+
+/// An image format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageFormat {
+    /// PNG raster.
+    Png,
+    /// SVG vector.
+    Svg,
+}
+
+impl ImageFormat {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Svg => "svg",
+        }
+    }
+}
+
+/// A labelled series of points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Legend label.
+    pub label: String,
+    /// (x, y) points.
+    pub points: Vec<(f64, f64)>,
+    /// Drawn dashed (e.g. guaranteed bounds next to measurements).
+    pub dashed: bool,
+}
+
+/// A figure that can draw itself on any plotters backend.
+pub trait Plot {
+    /// Draws on `root` (already white).
+    ///
+    /// # Errors
+    ///
+    /// The backend's error, as text.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("drawing failed: {e:?}")
+}
+
+/// Renders `plot` to `stem.png` and/or `stem.svg`, each written atomically.
+///
+/// # Errors
+///
+/// A message naming the file that could not be drawn or written.
+pub fn save(plot: &impl Plot, stem: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>, String> {
+    register_font();
+    let mut written = Vec::new();
+    for &format in formats {
+        let path = stem.with_extension(format.extension());
+        let bytes = render(plot, format)?;
+        write_atomically(&path, &bytes).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Renders `plot` in `format` to bytes.
+///
+/// # Errors
+///
+/// The drawing or encoding error.
+pub fn render(plot: &impl Plot, format: ImageFormat) -> Result<Vec<u8>, String> {
+    register_font();
+    match format {
+        ImageFormat::Png => {
+            let mut buf = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+                root.fill(&WHITE).map_err(err)?;
+                plot.draw(&root)?;
+                root.present().map_err(err)?;
+            }
+            let mut out = Vec::new();
+            {
+                let mut encoder = png::Encoder::new(&mut out, WIDTH, HEIGHT);
+                encoder.set_color(png::ColorType::Rgb);
+                encoder.set_depth(png::BitDepth::Eight);
+                let mut writer = encoder.write_header().map_err(err)?;
+                writer.write_image_data(&buf).map_err(err)?;
+            }
+            Ok(out)
+        }
+        ImageFormat::Svg => {
+            let mut text = String::new();
+            {
+                let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+                root.fill(&WHITE).map_err(err)?;
+                plot.draw(&root)?;
+                root.present().map_err(err)?;
+            }
+            Ok(text.into_bytes())
+        }
+    }
+}
+
+/// A tick label: powers of ten as `1e-3` (or `0.1`, `1`, `10`), other values
+/// with up to three significant digits.
+pub fn tick(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let l = v.abs().log10();
+    if (l - l.round()).abs() < 1e-9 {
+        let k = l.round() as i32;
+        let sign = if v < 0.0 { "-" } else { "" };
+        return match k {
+            -1 => format!("{sign}0.1"),
+            0 => format!("{sign}1"),
+            1 => format!("{sign}10"),
+            _ => format!("{sign}1e{k}"),
+        };
+    }
+    let s = format!("{:.3}", v);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if v.abs() < 1e-3 || v.abs() >= 1e4 { format!("{v:.2e}") } else { s.to_string() }
+}
+
+fn style(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Past the palette's length, lines are told apart by dashes.
+fn dashed_after_palette(lines: &[Line]) -> Vec<Line> {
+    lines.iter().enumerate().map(|(i, l)| Line { dashed: l.dashed || i >= PALETTE.len(), ..l.clone() }).collect()
+}
+
+fn text(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().into()
+}
+
+/// Draws `line` (dashed as short segments) and registers its legend entry.
+fn draw_line<'a, DB: DrawingBackend + 'a, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    line: &Line,
+    color: RGBColor,
+) -> Result<(), String>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+{
+    let stroke = color.stroke_width(2);
+    let points: Vec<(f64, f64)> = line.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+    let anno = if line.dashed {
+        chart.draw_series(DashedLineSeries::new(points.clone(), 10, 6, stroke)).map_err(err)?
+    } else {
+        chart.draw_series(LineSeries::new(points.clone(), stroke)).map_err(err)?
+    };
+    anno.label(line.label.clone())
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+    if line.dashed || points.len() <= 24 {
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+    }
+    Ok(())
+}
+
+fn legend<'a, DB: DrawingBackend + 'a, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    pos: SeriesLabelPosition,
+) -> Result<(), String>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+{
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .label_font(text(15))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .draw()
+        .map_err(err)
+}
+
+fn y_range_log(lines: &[Line]) -> (f64, f64) {
+    let ys = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).filter(|y| y.is_finite() && *y > 0.0);
+    let (lo, hi) = ys.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| (lo.min(y.max(LOG_FLOOR)), hi.max(y)));
+    if !lo.is_finite() || hi <= 0.0 {
+        return (1e-16, 1.0);
+    }
+    (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()).max(lo * 10.0))
+}
+
+fn x_range(lines: &[Line]) -> (f64, f64) {
+    let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)).filter(|x| x.is_finite());
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
+    if lo.is_finite() && hi > lo { (lo, hi) } else { (0.0, 1.0) }
+}
+
+/// 1. The composed response f(x) on a log x-axis, with ℓ marked and the band
+/// [1 − E, 1 + E] shaded.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Title.
+    pub title: String,
+    /// One line per table: (x, f(x)).
+    pub lines: Vec<Line>,
+    /// ℓ.
+    pub lower: f64,
+    /// u.
+    pub upper: f64,
+    /// E of the band around 1 (the first table's composed error).
+    pub band: f64,
+}
+
+impl Plot for Response {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let (x0, x1) = (self.lower / 10.0, self.upper * 1.1);
+        let ymax = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.1))
+            .filter(|y| y.is_finite())
+            .fold(1.2f64, f64::max)
+            .min(3.0)
+            * 1.05;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, text(24))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
+            .build_cartesian_2d((x0..x1).log_scale(), 0.0..ymax)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("singular value x of the normalised input")
+            .y_desc("f(x) after all steps")
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(text(15))
+            .axis_desc_style(text(17))
+            .light_line_style(BLACK.mix(0.05))
+            .draw()
+            .map_err(err)?;
+        let band = self.band.clamp(0.0, 1.0);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x0, 1.0 - band), (x1, 1.0 + band)],
+                BLACK.mix(0.12).filled(),
+            )))
+            .map_err(err)?
+            .label(format!("band 1 ± {}", tick(band)))
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 24, y + 5)], BLACK.mix(0.2).filled()));
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(x0, 1.0), (x1, 1.0)], BLACK.mix(0.5))))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(self.lower, 0.0), (self.lower, ymax)],
+                BLACK.mix(0.6).stroke_width(1),
+            )))
+            .map_err(err)?
+            .label(format!("lower = {}", tick(self.lower)))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.mix(0.6)));
+        for (i, line) in dashed_after_palette(&self.lines).iter().enumerate() {
+            draw_line(&mut chart, line, style(i))?;
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
+    }
+}
+
+/// 2. Each step's normalised error (1 − p(x))/E over its fit interval, with
+/// the equioscillation points marked and ±1 (the levelled error) drawn.
+#[derive(Debug, Clone)]
+pub struct StepErrors {
+    /// Title.
+    pub title: String,
+    /// (panel title, curve) per step.
+    pub panels: Vec<(String, ErrorCurve)>,
+}
+
+impl Plot for StepErrors {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let (title_area, body) = root.split_vertically(40);
+        title_area.titled(&self.title, text(22)).map_err(err)?;
+        let n = self.panels.len().max(1);
+        let cols = n.min(5);
+        let rows = n.div_ceil(cols);
+        let areas = body.split_evenly((rows, cols));
+        for ((name, curve), area) in self.panels.iter().zip(areas.iter()) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, text(14))
+                .margin(6)
+                .x_label_area_size(22)
+                .y_label_area_size(34)
+                .build_cartesian_2d(0.0..1.0, -1.25..1.25)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_labels(3)
+                .y_labels(5)
+                .x_label_formatter(&|v| tick(*v))
+                .y_label_formatter(&|v| tick(*v))
+                .label_style(text(11))
+                .light_line_style(BLACK.mix(0.04))
+                .draw()
+                .map_err(err)?;
+            for level in [-1.0, 1.0] {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(0.0, level), (1.0, level)],
+                        PALETTE[3].mix(0.7),
+                    )))
+                    .map_err(err)?;
+            }
+            let points: Vec<(f64, f64)> = curve.positions.iter().copied().zip(curve.errors.iter().copied()).collect();
+            chart.draw_series(LineSeries::new(points, PALETTE[0].stroke_width(2))).map_err(err)?;
+            chart
+                .draw_series(
+                    curve
+                        .reference_positions
+                        .iter()
+                        .zip(&curve.reference_errors)
+                        .map(|(&x, &y)| Circle::new((x, y), 4, PALETTE[1].filled())),
+                )
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+}
+
+/// 3./5. Errors against steps (or cost) on a logarithmic y-axis.
+#[derive(Debug, Clone)]
+pub struct Convergence {
+    /// Title.
+    pub title: String,
+    /// Lines (guaranteed scalar errors dashed, measurements solid).
+    pub lines: Vec<Line>,
+}
+
+impl Convergence {
+    fn y_desc(ylo: f64) -> String {
+        if ylo <= LOG_FLOOR { format!("error (below {} drawn on the axis)", tick(LOG_FLOOR)) } else { "error".into() }
+    }
+
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x_desc: &str,
+        log_x: bool,
+    ) -> Result<(), String> {
+        let (ylo, yhi) = y_range_log(&self.lines);
+        let (xlo, xhi) = x_range(&self.lines);
+        let clamp = |lines: &[Line]| -> Vec<Line> {
+            lines
+                .iter()
+                .map(|l| Line { points: l.points.iter().map(|&(x, y)| (x, y.max(ylo))).collect(), ..l.clone() })
+                .collect()
+        };
+        let lines = dashed_after_palette(&clamp(&self.lines));
+        let mut builder = ChartBuilder::on(area);
+        builder.caption(&self.title, text(22)).margin(16).x_label_area_size(48).y_label_area_size(72);
+        if log_x {
+            let mut chart = builder
+                .build_cartesian_2d((xlo.max(1e-12)..xhi * 1.05).log_scale(), (ylo..yhi).log_scale())
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc(x_desc)
+                .y_desc(Self::y_desc(ylo))
+                .x_label_formatter(&|v| tick(*v))
+                .y_label_formatter(&|v| tick(*v))
+                .label_style(text(14))
+                .axis_desc_style(text(16))
+                .light_line_style(BLACK.mix(0.05))
+                .draw()
+                .map_err(err)?;
+            for (i, line) in lines.iter().enumerate() {
+                draw_line(&mut chart, line, style(i))?;
+            }
+            legend(&mut chart, SeriesLabelPosition::LowerLeft)
+        } else {
+            let mut chart =
+                builder.build_cartesian_2d((xlo - 0.3)..(xhi + 0.3), (ylo..yhi).log_scale()).map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc(x_desc)
+                .y_desc(Self::y_desc(ylo))
+                .x_labels(((xhi - xlo) as usize + 1).min(20))
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| tick(*v))
+                .label_style(text(14))
+                .axis_desc_style(text(16))
+                .light_line_style(BLACK.mix(0.05))
+                .draw()
+                .map_err(err)?;
+            for (i, line) in lines.iter().enumerate() {
+                draw_line(&mut chart, line, style(i))?;
+            }
+            legend(&mut chart, SeriesLabelPosition::LowerLeft)
+        }
+    }
+}
+
+impl Plot for Convergence {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        self.draw_on(root, "step", false)
+    }
+}
+
+/// 4. Singular values per step from a verification: min–max band and median
+/// per arithmetic.
+#[derive(Debug, Clone)]
+pub struct SingularValues {
+    /// Title.
+    pub title: String,
+    /// Per arithmetic: label and (step, min, median, max).
+    pub runs: Vec<(String, Vec<(f64, f64, f64, f64)>)>,
+}
+
+impl Plot for SingularValues {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let all = self.runs.iter().flat_map(|(_, r)| r.iter());
+        let (lo, hi, xmax) = all.fold((f64::INFINITY, 0.0f64, 0.0f64), |(lo, hi, xm), &(x, a, _, b)| {
+            (lo.min(a.max(LOG_FLOOR)), hi.max(b), xm.max(x))
+        });
+        let (lo, hi) = if lo.is_finite() {
+            (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()).max(2.0))
+        } else {
+            (1e-4, 2.0)
+        };
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, text(22))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.3..xmax + 0.3, (lo..hi).log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("step")
+            .y_desc("singular values of X_t")
+            .x_labels((xmax as usize + 1).min(20))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| tick(*v))
+            .label_style(text(14))
+            .axis_desc_style(text(16))
+            .light_line_style(BLACK.mix(0.05))
+            .draw()
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(-0.3, 1.0), (xmax + 0.3, 1.0)], BLACK.mix(0.4))))
+            .map_err(err)?;
+        for (i, (label, steps)) in self.runs.iter().enumerate() {
+            let color = style(i);
+            let offset = (i as f64 - (self.runs.len() as f64 - 1.0) / 2.0) * 0.12;
+            // The min–max range as a bar per step, the median as a line.
+            chart
+                .draw_series(steps.iter().map(|&(x, a, _, b)| {
+                    Rectangle::new(
+                        [(x + offset - 0.05, a.max(lo)), (x + offset + 0.05, b.max(lo))],
+                        color.mix(0.35).filled(),
+                    )
+                }))
+                .map_err(err)?
+                .label(format!("{label}: min–max"))
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 24, y + 5)], color.mix(0.35).filled()));
+            let median = Line {
+                label: format!("{label}: median"),
+                points: steps.iter().map(|&(x, _, m, _)| (x + offset, m.max(lo))).collect(),
+                dashed: false,
+            };
+            draw_line(&mut chart, &median, color)?;
+        }
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
+    }
+}
+
+/// 5. Several tables side by side: error against step and against matmul cost.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Title.
+    pub title: String,
+    /// Error against step, one line per table.
+    pub by_step: Vec<Line>,
+    /// Error against cumulative GFLOP, one line per table.
+    pub by_cost: Vec<Line>,
+    /// Label of the cost axis.
+    pub cost_label: String,
+}
+
+impl Plot for Comparison {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let (left, right) = root.split_horizontally(WIDTH / 2);
+        Convergence { title: format!("{}: error vs step", self.title), lines: self.by_step.clone() }
+            .draw_on(&left, "step", false)?;
+        Convergence { title: "error vs matmul cost".into(), lines: self.by_cost.clone() }.draw_on(
+            &right,
+            &self.cost_label,
+            true,
+        )
+    }
+}
+
+/// 6. An optimisation's loss against iteration.
+#[derive(Debug, Clone)]
+pub struct Loss {
+    /// Title.
+    pub title: String,
+    /// (iteration, loss).
+    pub line: Line,
+}
+
+impl Plot for Loss {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        Convergence { title: self.title.clone(), lines: vec![self.line.clone()] }.draw_on(root, "iteration", false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tick_labels_are_readable() {
+        assert_eq!(tick(1e-3), "1e-3");
+        assert_eq!(tick(0.001_000_000_000_000_1), "1e-3");
+        assert_eq!(tick(9.999_999_999_9e-4), "1e-3");
+        assert_eq!(tick(0.1), "0.1");
+        assert_eq!(tick(1.0), "1");
+        assert_eq!(tick(100.0), "1e2");
+        assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(1.5), "1.5");
+        assert_eq!(tick(2.5e-7), "2.50e-7");
+    }
+}
