@@ -19,6 +19,7 @@
 //! composition), [`config`] (YAML → validated config), [`table`] (the result
 //! document), [`emit`] (output formats), [`cli`] (the command line).
 
+pub mod adam;
 pub mod cli;
 pub mod compare;
 pub mod config;
