@@ -312,7 +312,11 @@ fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>) -> Result<ExitCo
     let mut all_converged = true;
     let mut failures = Vec::new();
     for (path, config) in &configs {
-        let doc = match TableDoc::solve(config) {
+        let bar = progress_bar(0, false);
+        bar.set_message(format!("{}: adam", config.name));
+        let solved = TableDoc::solve_with_progress(config, &bar);
+        bar.finish_and_clear();
+        let doc = match solved {
             Ok(doc) => doc,
             Err(e) => {
                 failures.push(format!("{}: {e}", path.display()));
@@ -348,6 +352,9 @@ fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>) -> Result<ExitCo
         }
         write_all(&rendered)?;
         print!("{}", summary_table(&doc));
+        if let Some(o) = &doc.optimisation {
+            print!("{}", optimisation_summary(o));
+        }
         for (file, _) in &rendered {
             println!("  wrote {}", file.display());
         }
@@ -647,7 +654,7 @@ fn plot_command(args: PlotArgs) -> Result<ExitCode, String> {
         match input {
             PlotInput::Table(doc) => {
                 let verification = verifications.iter().copied().find(|v| v.table == doc.name);
-                let mut kinds = vec![PlotKind::Response, PlotKind::Steps, PlotKind::Convergence];
+                let mut kinds = vec![PlotKind::Response, PlotKind::Steps, PlotKind::Convergence, PlotKind::Loss];
                 if verification.is_some() {
                     kinds.push(PlotKind::SingularValues);
                 }
@@ -703,6 +710,7 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         element_type: flag(args.element_type),
         verify: None,
         plots: None,
+        adam: None,
     };
     let config = settings.validate(&Origin::Flag).map_err(|e| e.to_string())?;
     let doc = TableDoc::solve(&config).map_err(|e| e.to_string())?;
@@ -717,6 +725,26 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(EXIT_NOT_CONVERGED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The Adam run's losses, and those of the tables it is compared with.
+pub fn optimisation_summary(o: &crate::table::OptimisationDoc) -> String {
+    let mut out = format!(
+        "adam: loss {:.10e} -> {:.10e} in {} iterations ({})",
+        o.initial_loss, o.final_loss, o.iterations, o.termination
+    );
+    if o.loss_before_rounding != o.final_loss {
+        let _ = write!(out, "; {:.10e} before rounding to the representable type", o.loss_before_rounding);
+    }
+    out.push('\n');
+    for c in &o.compared {
+        let verdict = if o.final_loss <= c.loss { "no higher" } else { "HIGHER" };
+        let _ = writeln!(out, "  same loss for {}: {:.10e} (this table's is {verdict})", c.name, c.loss);
+    }
+    if let Some([lo, hi]) = o.band_reached {
+        let _ = writeln!(out, "  band reached: f in [{lo:.4}, {hi:.4}] over [lower, upper]");
+    }
+    out
 }
 
 /// The short per-step table printed by `run` and `solve --format table`.
@@ -749,8 +777,8 @@ pub fn summary_table(doc: &TableDoc) -> String {
             summary(&s.step_error, SUMMARY_DIGITS),
             summary(&s.composed_error, SUMMARY_DIGITS),
             summary(&s.coefficients[0], SUMMARY_DIGITS),
-            s.remez.status,
-            s.remez.iterations
+            s.remez.as_ref().map_or("adam", |r| r.status.as_str()),
+            s.remez.as_ref().map_or(0, |r| r.iterations)
         );
     }
     out

@@ -124,6 +124,78 @@ pub struct Config {
     pub verify: Option<VerifyConfig>,
     /// The `plots` section: what `run` draws, if anything.
     pub plots: Option<PlotConfig>,
+    /// `method: adam` and its sections (absent: the greedy method).
+    pub adam: Option<AdamConfig>,
+}
+
+/// The objective of the Adam method, as configured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ObjectiveSpec {
+    /// max over [lower, upper] of |1 − f|, exact.
+    WorstCase,
+    /// Mean of the k largest |f(x) − 1| over x = upper·i/grid, i = 1..grid.
+    TopK {
+        /// k.
+        k: usize,
+        /// Grid size.
+        grid: usize,
+    },
+    /// RMS of f(x) − 1 over x = upper·i/grid.
+    Rms {
+        /// Grid size.
+        grid: usize,
+    },
+    /// RMS of f(σ) − 1 over the singular values of `samples` normalised
+    /// Gaussian matrices of `shape` (aspect-ratio aware).
+    RmsMatrix {
+        /// Rows.
+        rows: usize,
+        /// Columns.
+        cols: usize,
+        /// Matrices sampled.
+        samples: usize,
+    },
+    /// Mean squared excess of |f − 1| beyond delta over x = upper·i/grid.
+    Band {
+        /// delta.
+        delta: f64,
+        /// Grid size.
+        grid: usize,
+    },
+}
+
+/// Where the Adam method starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitSpec {
+    /// The greedy schedule of the same degrees (its first row when shared).
+    Greedy,
+    /// A preset's rows.
+    Preset(String),
+    /// Given rows.
+    Rows(Vec<Vec<String>>),
+}
+
+/// The validated Adam method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdamConfig {
+    /// One row shared by every step.
+    pub shared: bool,
+    /// What is minimised.
+    pub objective: ObjectiveSpec,
+    /// Weight of the no-sign-flip penalty on (0, lower].
+    pub no_sign_flip: Option<f64>,
+    /// (r, weight) of the overshoot penalty max f ≤ 1 + r.
+    pub overshoot: Option<(f64, f64)>,
+    /// Optimiser settings.
+    pub settings: crate::adam::AdamSettings,
+    /// Start.
+    pub init: InitSpec,
+    /// Rows held fixed, by 0-based row index.
+    pub fixed: Vec<Option<Vec<String>>>,
+    /// Tables scored under the same loss for comparison: presets or literal rows.
+    pub compare_with: Vec<(String, Vec<Vec<String>>)>,
 }
 
 /// The validated `plots` section.
@@ -317,6 +389,94 @@ struct RawConfig {
     emit: Option<RawEmit>,
     verify: Option<RawVerify>,
     plots: Option<RawPlots>,
+    method: Option<Spanned<String>>,
+    shared: Option<Spanned<bool>>,
+    objective: Option<RawObjective>,
+    penalties: Option<RawPenalties>,
+    adam: Option<RawAdam>,
+    init: Option<RawInit>,
+    fixed_rows: Option<Spanned<std::collections::BTreeMap<String, Vec<DecimalText>>>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObjective {
+    kind: Spanned<String>,
+    k: Option<Spanned<DecimalText>>,
+    grid: Option<Spanned<DecimalText>>,
+    delta: Option<Spanned<DecimalText>>,
+    shape: Option<Spanned<DecimalText>>,
+    samples: Option<Spanned<DecimalText>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPenalties {
+    no_sign_flip: Option<Spanned<DecimalText>>,
+    overshoot: Option<Spanned<DecimalText>>,
+    overshoot_weight: Option<Spanned<DecimalText>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdam {
+    iterations: Option<Spanned<DecimalText>>,
+    polish_iterations: Option<Spanned<DecimalText>>,
+    learning_rate: Option<Spanned<DecimalText>>,
+    schedule: Option<Spanned<String>>,
+    final_ratio: Option<Spanned<DecimalText>>,
+    beta1: Option<Spanned<DecimalText>>,
+    beta2: Option<Spanned<DecimalText>>,
+    target_loss: Option<Spanned<DecimalText>>,
+    arithmetic: Option<Spanned<String>>,
+    representable: Option<Spanned<String>>,
+    seed: Option<Spanned<DecimalText>>,
+    compare_with: Option<Vec<RawCompareWith>>,
+}
+
+/// An entry of `adam.compare_with`: a preset name, or `{name, rows}`.
+#[derive(Debug, Clone)]
+enum RawCompareWith {
+    Preset(String),
+    Rows { name: String, rows: Vec<Vec<DecimalText>> },
+}
+
+impl<'de> Deserialize<'de> for RawCompareWith {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawCompareWith;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a preset name, or {name: ..., rows: [[...], ...]}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCompareWith, E> {
+                Ok(RawCompareWith::Preset(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawCompareWith, A::Error> {
+                let (mut name, mut rows) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "name" => name = Some(map.next_value::<String>()?),
+                        "rows" => rows = Some(map.next_value::<Vec<Vec<DecimalText>>>()?),
+                        other => return Err(de::Error::unknown_field(other, &["name", "rows"])),
+                    }
+                }
+                Ok(RawCompareWith::Rows {
+                    name: name.ok_or_else(|| de::Error::missing_field("name"))?,
+                    rows: rows.ok_or_else(|| de::Error::missing_field("rows"))?,
+                })
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInit {
+    preset: Option<Spanned<String>>,
+    rows: Option<Spanned<Vec<Vec<DecimalText>>>>,
+    greedy: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -403,6 +563,22 @@ pub struct Settings {
     pub verify: Option<VerifySettings>,
     /// The `plots` section.
     pub plots: Option<PlotSettings>,
+    /// `method` and the Adam sections, already read from YAML (validated by
+    /// [`Settings::validate`] with the degrees and interval).
+    pub adam: Option<AdamSections>,
+}
+
+/// The Adam method's raw sections.
+#[derive(Debug, Clone)]
+pub struct AdamSections {
+    method: (String, Origin),
+    shared: Option<(bool, Origin)>,
+    objective: Option<RawObjective>,
+    penalties: Option<RawPenalties>,
+    adam: Option<RawAdam>,
+    init: Option<RawInit>,
+    fixed_rows: Option<(std::collections::BTreeMap<String, Vec<DecimalText>>, Origin)>,
+    file: String,
 }
 
 /// The parser's error as `file:line:column: message`, without its source
@@ -474,6 +650,22 @@ impl Config {
                 steps: d(v.steps),
                 beyond: s(v.beyond),
             }),
+            adam: match (raw.method, raw.shared, raw.objective, raw.penalties, raw.adam, raw.init, raw.fixed_rows) {
+                (None, None, None, None, None, None, None) => None,
+                (method, shared, objective, penalties, adam, init, fixed_rows) => Some(AdamSections {
+                    method: method.map_or_else(
+                        || ("greedy".to_string(), Origin::File(file.to_string())),
+                        |m| (m.value, o(&m.referenced)),
+                    ),
+                    shared: shared.map(|v| (v.value, o(&v.referenced))),
+                    objective,
+                    penalties,
+                    adam,
+                    init,
+                    fixed_rows: fixed_rows.map(|v| (v.value, o(&v.referenced))),
+                    file: file.to_string(),
+                }),
+            },
             plots: raw.plots.map(|p| {
                 let l = |v: Option<Spanned<Vec<String>>>| v.map(|x| (x.value, o(&x.referenced)));
                 PlotSettings { kinds: l(p.kinds), formats: l(p.formats), compare_with: l(p.compare_with) }
@@ -727,6 +919,10 @@ impl Settings {
                 _ => return Err(invalid(&o, "emit.element_type", format!("{t:?}"), "`f64` or `f32`")),
             },
         };
+        let adam = match self.adam {
+            Some(a) => a.validate(&degrees, &lower_text, &upper_text, precision)?,
+            None => None,
+        };
         Ok(Config {
             name,
             spec: ScheduleSpec {
@@ -740,6 +936,7 @@ impl Settings {
                 max_iterations,
             },
             emit: EmitOptions { formats, const_name, element_type },
+            adam,
             plots: match self.plots {
                 Some(p) => Some(p.validate(self.verify.is_some())?),
                 None => None,
@@ -749,6 +946,348 @@ impl Settings {
                 None => None,
             },
         })
+    }
+}
+
+/// A positive integer from decimal text.
+fn positive_integer(v: &Spanned<DecimalText>, file: &str, key: &str, max: u64) -> Result<usize, ConfigError> {
+    match parse_integer(&v.value.0) {
+        Some(n) if n >= 1 && n as u64 <= max => Ok(n as usize),
+        _ => Err(invalid(&yaml_origin(file, &v.referenced), key, &v.value.0, format!("an integer from 1 to {max}"))),
+    }
+}
+
+/// A finite f64 from decimal text, checked by `ok`.
+fn number(
+    v: &Spanned<DecimalText>,
+    file: &str,
+    key: &str,
+    ok: impl Fn(f64) -> bool,
+    allowed: &str,
+) -> Result<f64, ConfigError> {
+    match v.value.0.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && ok(x) => Ok(x),
+        _ => Err(invalid(&yaml_origin(file, &v.referenced), key, &v.value.0, allowed)),
+    }
+}
+
+/// Largest grid of a grid objective.
+pub const MAX_GRID: u64 = 10_000_000;
+
+impl AdamSections {
+    /// Checks `method` and the Adam sections against the degrees.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`], with the position of the value.
+    fn validate(
+        self,
+        degrees: &[u32],
+        lower: &str,
+        upper: &str,
+        precision: u32,
+    ) -> Result<Option<AdamConfig>, ConfigError> {
+        let file = self.file.as_str();
+        let (method, method_o) = &self.method;
+        match method.as_str() {
+            "greedy" => {
+                let adam_only = self.shared.is_some()
+                    || self.objective.is_some()
+                    || self.penalties.is_some()
+                    || self.adam.is_some()
+                    || self.init.is_some()
+                    || self.fixed_rows.is_some();
+                if adam_only {
+                    return Err(invalid(
+                        method_o,
+                        "method",
+                        method,
+                        "`adam` when shared, objective, penalties, adam, init or fixed_rows are given",
+                    ));
+                }
+                return Ok(None);
+            }
+            "adam" => {}
+            other => return Err(invalid(method_o, "method", format!("{other:?}"), "`greedy` (default) or `adam`")),
+        }
+        let shared = self.shared.as_ref().is_some_and(|s| s.0);
+        if shared && degrees.iter().any(|&d| d != degrees[0]) {
+            let o = &self.shared.as_ref().expect("shared is set").1;
+            return Err(invalid(o, "shared", "true", "false when the steps have different degrees"));
+        }
+        let steps = degrees.len();
+        let rows = if shared { 1 } else { steps };
+        let upper_f: f64 = upper.parse().unwrap_or(1.0);
+        let objective = match &self.objective {
+            None => ObjectiveSpec::WorstCase,
+            Some(ob) => {
+                let ko = yaml_origin(file, &ob.kind.referenced);
+                let grid = |default: usize| -> Result<usize, ConfigError> {
+                    ob.grid.as_ref().map_or(Ok(default), |g| positive_integer(g, file, "objective.grid", MAX_GRID))
+                };
+                match ob.kind.value.as_str() {
+                    "worst_case" => ObjectiveSpec::WorstCase,
+                    "top_k" => {
+                        let grid = grid(10_000)?;
+                        let k = ob.k.as_ref().map_or(Ok(50), |k| positive_integer(k, file, "objective.k", MAX_GRID))?;
+                        if k > grid {
+                            let kv = ob.k.as_ref().map_or_else(|| ko.clone(), |k| yaml_origin(file, &k.referenced));
+                            return Err(invalid(&kv, "objective.k", k, format!("at most the grid size ({grid})")));
+                        }
+                        ObjectiveSpec::TopK { k, grid }
+                    }
+                    "rms" => ObjectiveSpec::Rms { grid: grid(10_000)? },
+                    "band" => {
+                        let delta = match &ob.delta {
+                            Some(d) => {
+                                number(d, file, "objective.delta", |x| x > 0.0 && x < 1.0, "a number in (0, 1)")?
+                            }
+                            None => {
+                                return Err(ConfigError::Missing {
+                                    origin: ko,
+                                    key: "objective.delta".into(),
+                                    allowed: "the band half-width, a number in (0, 1)".into(),
+                                });
+                            }
+                        };
+                        ObjectiveSpec::Band { delta, grid: grid(10_000)? }
+                    }
+                    "rms_matrix" => {
+                        let (r, c) = match &ob.shape {
+                            Some(sh) => parse_shape(&sh.value.0).ok_or_else(|| {
+                                invalid(
+                                    &yaml_origin(file, &sh.referenced),
+                                    "objective.shape",
+                                    &sh.value.0,
+                                    "rows x cols such as 64x256",
+                                )
+                            })?,
+                            None => (64, 256),
+                        };
+                        let samples = ob
+                            .samples
+                            .as_ref()
+                            .map_or(Ok(8), |v| positive_integer(v, file, "objective.samples", 10_000))?;
+                        ObjectiveSpec::RmsMatrix { rows: r, cols: c, samples }
+                    }
+                    other => {
+                        return Err(invalid(
+                            &ko,
+                            "objective.kind",
+                            format!("{other:?}"),
+                            "worst_case, top_k, rms, rms_matrix or band",
+                        ));
+                    }
+                }
+            }
+        };
+        let _ = upper_f;
+        let (mut no_sign_flip, mut overshoot) = (None, None);
+        if let Some(p) = &self.penalties {
+            if let Some(w) = &p.no_sign_flip {
+                no_sign_flip = Some(number(w, file, "penalties.no_sign_flip", |x| x > 0.0, "a weight > 0")?);
+            }
+            if let Some(r) = &p.overshoot {
+                let r = number(
+                    r,
+                    file,
+                    "penalties.overshoot",
+                    |x| x >= 0.0,
+                    "the allowed overshoot r >= 0 (max f <= 1 + r)",
+                )?;
+                let w = p.overshoot_weight.as_ref().map_or(Ok(100.0), |w| {
+                    number(w, file, "penalties.overshoot_weight", |x| x > 0.0, "a weight > 0")
+                })?;
+                overshoot = Some((r, w));
+            }
+        }
+        let mut settings = crate::adam::AdamSettings { precision, ..crate::adam::AdamSettings::default() };
+        let mut compare_with = Vec::new();
+        if let Some(a) = &self.adam {
+            if let Some(v) = &a.iterations {
+                settings.iterations = positive_integer(v, file, "adam.iterations", 100_000_000)? as u64;
+            }
+            if let Some(v) = &a.polish_iterations {
+                settings.polish_iterations = match parse_integer(&v.value.0) {
+                    Some(n) if (0..=10_000_000).contains(&n) => n as u64,
+                    _ => {
+                        return Err(invalid(
+                            &yaml_origin(file, &v.referenced),
+                            "adam.polish_iterations",
+                            &v.value.0,
+                            "an integer from 0 to 10000000",
+                        ));
+                    }
+                };
+            }
+            if let Some(v) = &a.learning_rate {
+                settings.learning_rate = number(v, file, "adam.learning_rate", |x| x > 0.0, "a number > 0")?;
+            }
+            if let Some(v) = &a.final_ratio {
+                settings.final_ratio =
+                    number(v, file, "adam.final_ratio", |x| x > 0.0 && x <= 1.0, "a number in (0, 1]")?;
+            }
+            if let Some(v) = &a.beta1 {
+                settings.beta1 = number(v, file, "adam.beta1", |x| (0.0..1.0).contains(&x), "a number in [0, 1)")?;
+            }
+            if let Some(v) = &a.beta2 {
+                settings.beta2 = number(v, file, "adam.beta2", |x| (0.0..1.0).contains(&x), "a number in [0, 1)")?;
+            }
+            if let Some(v) = &a.target_loss {
+                settings.target_loss = number(v, file, "adam.target_loss", |_| true, "a number")?;
+            }
+            if let Some(v) = &a.seed {
+                settings.seed = v.value.0.trim().parse().map_err(|_| {
+                    invalid(&yaml_origin(file, &v.referenced), "adam.seed", &v.value.0, "an integer from 0 to 2^64 - 1")
+                })?;
+            }
+            if let Some(v) = &a.schedule {
+                settings.schedule = match v.value.as_str() {
+                    "constant" => crate::adam::LrSchedule::Constant,
+                    "cosine" => crate::adam::LrSchedule::Cosine,
+                    "exponential" => crate::adam::LrSchedule::Exponential,
+                    other => {
+                        return Err(invalid(
+                            &yaml_origin(file, &v.referenced),
+                            "adam.schedule",
+                            format!("{other:?}"),
+                            "constant, cosine or exponential",
+                        ));
+                    }
+                };
+            }
+            if let Some(v) = &a.arithmetic {
+                settings.arithmetic = match v.value.as_str() {
+                    "f64_then_mpfr" => crate::adam::Arithmetic::F64ThenMpfr,
+                    "mpfr" => crate::adam::Arithmetic::Mpfr,
+                    other => {
+                        return Err(invalid(
+                            &yaml_origin(file, &v.referenced),
+                            "adam.arithmetic",
+                            format!("{other:?}"),
+                            "f64_then_mpfr or mpfr",
+                        ));
+                    }
+                };
+            }
+            if let Some(v) = &a.representable {
+                settings.representable = Some(match v.value.as_str() {
+                    "f64" => crate::adam::Representable::F64,
+                    "f32" => crate::adam::Representable::F32,
+                    "bf16" => crate::adam::Representable::Bf16,
+                    other => {
+                        return Err(invalid(
+                            &yaml_origin(file, &v.referenced),
+                            "adam.representable",
+                            format!("{other:?}"),
+                            "f64, f32 or bf16",
+                        ));
+                    }
+                });
+            }
+            for c in a.compare_with.iter().flatten() {
+                match c {
+                    RawCompareWith::Preset(name) => {
+                        let p = crate::presets::preset(name).ok_or_else(|| {
+                            invalid(
+                                method_o,
+                                "adam.compare_with",
+                                format!("{name:?}"),
+                                format!("preset names ({}) or {{name, rows}}", crate::presets::PRESET_NAMES.join(", ")),
+                            )
+                        })?;
+                        compare_with.push((p.name.to_string(), p.rows));
+                    }
+                    RawCompareWith::Rows { name, rows } => {
+                        compare_with.push((
+                            name.clone(),
+                            rows.iter().map(|r| r.iter().map(|c| c.0.clone()).collect()).collect(),
+                        ));
+                    }
+                }
+            }
+        }
+        let row_len = |r: usize| (degrees[if shared { 0 } else { r }] as usize).div_ceil(2);
+        let check_rows = |rows_given: &[Vec<String>], o: &Origin, key: &str| -> Result<(), ConfigError> {
+            if rows_given.len() != rows {
+                return Err(invalid(
+                    o,
+                    key,
+                    format!("{} rows", rows_given.len()),
+                    format!("{rows} rows ({})", if shared { "one shared row" } else { "one per step" }),
+                ));
+            }
+            for (r, row) in rows_given.iter().enumerate() {
+                if row.len() != row_len(r) {
+                    return Err(invalid(
+                        o,
+                        key,
+                        format!("row {} with {} coefficients", r + 1, row.len()),
+                        format!("{} coefficients (degree {})", row_len(r), degrees[if shared { 0 } else { r }]),
+                    ));
+                }
+                if let Some(c) = row.iter().find(|c| !c.trim().parse::<f64>().is_ok_and(f64::is_finite)) {
+                    return Err(invalid(o, key, format!("{c:?}"), "finite decimal numbers"));
+                }
+            }
+            Ok(())
+        };
+        let mut fixed = vec![None; rows];
+        if let Some((map, o)) = &self.fixed_rows {
+            for (key, row) in map {
+                let index = match parse_integer(key) {
+                    Some(i) if i >= 1 && i as usize <= rows => i as usize - 1,
+                    _ => return Err(invalid(o, "fixed_rows", key, format!("row numbers from 1 to {rows}"))),
+                };
+                let row: Vec<String> = row.iter().map(|c| c.0.clone()).collect();
+                if row.len() != row_len(index) || row.iter().any(|c| !c.trim().parse::<f64>().is_ok_and(f64::is_finite))
+                {
+                    return Err(invalid(
+                        o,
+                        "fixed_rows",
+                        format!("row {key} = {row:?}"),
+                        format!(
+                            "{} finite coefficients (degree {})",
+                            row_len(index),
+                            degrees[if shared { 0 } else { index }]
+                        ),
+                    ));
+                }
+                fixed[index] = Some(row);
+            }
+            if fixed.iter().all(Option::is_some) {
+                return Err(invalid(o, "fixed_rows", "every row", "at least one row left free"));
+            }
+        }
+        let init = match &self.init {
+            None => InitSpec::Greedy,
+            Some(i) => match (&i.preset, &i.rows, i.greedy) {
+                (Some(p), None, None | Some(false)) => {
+                    let preset = crate::presets::preset(&p.value).ok_or_else(|| {
+                        invalid(
+                            &yaml_origin(file, &p.referenced),
+                            "init.preset",
+                            format!("{:?}", p.value),
+                            format!("one of {}", crate::presets::PRESET_NAMES.join(", ")),
+                        )
+                    })?;
+                    let expanded: Vec<Vec<String>> =
+                        (0..rows).map(|r| preset.rows[r.min(preset.rows.len() - 1)].clone()).collect();
+                    check_rows(&expanded, &yaml_origin(file, &p.referenced), "init.preset")?;
+                    InitSpec::Preset(p.value.clone())
+                }
+                (None, Some(r), None | Some(false)) => {
+                    let given: Vec<Vec<String>> =
+                        r.value.iter().map(|row| row.iter().map(|c| c.0.clone()).collect()).collect();
+                    check_rows(&given, &yaml_origin(file, &r.referenced), "init.rows")?;
+                    InitSpec::Rows(given)
+                }
+                (None, None, _) => InitSpec::Greedy,
+                _ => return Err(invalid(method_o, "init", "several starts", "one of preset, rows or greedy: true")),
+            },
+        };
+        let _ = lower;
+        Ok(Some(AdamConfig { shared, objective, no_sign_flip, overshoot, settings, init, fixed, compare_with }))
     }
 }
 
@@ -762,7 +1301,7 @@ impl PlotSettings {
     pub fn validate(self, has_verify: bool) -> Result<PlotConfig, ConfigError> {
         let kinds = match &self.kinds {
             None => {
-                let mut k = vec![PlotKind::Response, PlotKind::Steps, PlotKind::Convergence];
+                let mut k = vec![PlotKind::Response, PlotKind::Steps, PlotKind::Convergence, PlotKind::Loss];
                 if has_verify {
                     k.push(PlotKind::SingularValues);
                 }
@@ -972,7 +1511,7 @@ pub fn rows_from_yaml_str(text: &str, file: &str) -> Result<crate::verify::Coeff
 }
 
 /// The validated config as echoed in the JSON output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigEcho {
     /// Table name.
     pub name: String,
@@ -996,6 +1535,9 @@ pub struct ConfigEcho {
     pub max_iterations: usize,
     /// The emit section.
     pub emit: EmitOptions,
+    /// The Adam method's settings (absent for the greedy method).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adam: Option<AdamConfig>,
 }
 
 impl Config {
@@ -1013,6 +1555,7 @@ impl Config {
             precision: self.spec.precision,
             max_iterations: self.spec.max_iterations,
             emit: self.emit.clone(),
+            adam: self.adam.clone(),
         }
     }
 }

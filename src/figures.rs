@@ -26,6 +26,8 @@ pub enum PlotKind {
     Convergence,
     /// Singular values per step (needs a verification).
     SingularValues,
+    /// The loss history of an Adam run.
+    Loss,
 }
 
 impl PlotKind {
@@ -36,6 +38,7 @@ impl PlotKind {
             "steps" => Self::Steps,
             "convergence" => Self::Convergence,
             "singular_values" => Self::SingularValues,
+            "loss" => Self::Loss,
             _ => return None,
         })
     }
@@ -47,12 +50,13 @@ impl PlotKind {
             Self::Steps => "steps",
             Self::Convergence => "convergence",
             Self::SingularValues => "singular_values",
+            Self::Loss => "loss",
         }
     }
 }
 
 /// The plot kind names a config accepts.
-pub const PLOT_KIND_NAMES: &str = "response, steps, convergence, singular_values";
+pub const PLOT_KIND_NAMES: &str = "response, steps, convergence, singular_values, loss";
 
 fn parse_f64(s: &str) -> f64 {
     s.trim().parse().unwrap_or(f64::NAN)
@@ -102,16 +106,17 @@ pub fn table_figures(
                 plot::save(&plot, &stem, formats)?
             }
             PlotKind::Steps => {
-                let panels = doc
+                let panels: Vec<_> = doc
                     .steps
                     .iter()
-                    .map(|s| {
-                        (
-                            format!("step {}: E = {}", s.step, plot::tick(parse_f64(&s.remez.levelled_error))),
-                            s.error_curve.clone(),
-                        )
+                    .filter_map(|s| {
+                        let e = parse_f64(&s.remez.as_ref()?.levelled_error);
+                        Some((format!("step {}: E = {}", s.step, plot::tick(e)), s.error_curve.clone()?))
                     })
                     .collect();
+                if panels.is_empty() {
+                    continue; // no minimax steps to draw (an Adam table)
+                }
                 let plot =
                     StepErrors { title: format!("{}: (1 - p_t(x)) / E_t across each fit interval", doc.name), panels };
                 plot::save(&plot, &stem, formats)?
@@ -132,6 +137,18 @@ pub fn table_figures(
                     }
                 }
                 let plot = Convergence { title: format!("{}: error after each step", doc.name), lines };
+                plot::save(&plot, &stem, formats)?
+            }
+            PlotKind::Loss => {
+                let Some(o) = &doc.optimisation else { continue };
+                let plot = crate::plot::Loss {
+                    title: format!("{}: Adam loss", doc.name),
+                    line: Line {
+                        label: "loss (objective + penalties)".into(),
+                        points: o.history.iter().map(|&(i, l)| (i as f64, l)).collect(),
+                        dashed: false,
+                    },
+                };
                 plot::save(&plot, &stem, formats)?
             }
             PlotKind::SingularValues => {

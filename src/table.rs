@@ -41,6 +41,17 @@ the composed error is small it is close to the Newton-Schulz fixed-point polynom
 converging); do not cycle back to the first rows: they are fitted for small singular values and push values near 1 \
 away from it";
 
+/// Why a table could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum SolveError {
+    /// The greedy schedule failed.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    /// The Adam method failed.
+    #[error(transparent)]
+    Adam(#[from] crate::adam::AdamError),
+}
+
 /// One step of the document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepDoc {
@@ -51,8 +62,9 @@ pub struct StepDoc {
     /// `[ℓ_t, u_t]`, the interval the step was computed for.
     pub interval: [String; 2],
     /// The interval the minimax polynomial was fitted on (differs from
-    /// `interval` when the cushion moved the lower end).
-    pub fit_interval: [String; 2],
+    /// `interval` when the cushion moved the lower end; greedy method only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit_interval: Option<[String; 2]>,
     /// Applied coefficients of x, x³, x⁵, … as decimal strings.
     pub coefficients: Vec<String>,
     /// The same, correctly rounded to binary64.
@@ -69,15 +81,53 @@ pub struct StepDoc {
     pub recentring: String,
     /// Whether the safety factor scales this row.
     pub safety_scaled: bool,
-    /// How the step's minimax solve ended.
-    pub remez: RemezDoc,
+    /// How the step's minimax solve ended (greedy method only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remez: Option<RemezDoc>,
     /// Coefficients of the minimax polynomial as fitted on `fit_interval`
-    /// (before recentring and safety scaling).
-    pub fit_coefficients: Vec<String>,
+    /// (before recentring and safety scaling; greedy method only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit_coefficients: Option<Vec<String>>,
     /// 1 − p(x) of the fitted polynomial across `fit_interval`, normalised:
     /// the picture of its equioscillation (computed at the solver's precision,
-    /// which late steps need).
-    pub error_curve: ErrorCurve,
+    /// which late steps need; greedy method only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_curve: Option<ErrorCurve>,
+}
+
+/// What an Adam run found (the `optimisation` field).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimisationDoc {
+    /// The objective, as configured.
+    pub objective: crate::config::ObjectiveSpec,
+    /// Loss (objective + penalties) of the starting rows.
+    pub initial_loss: f64,
+    /// Loss of the final rows (after rounding to `representable`, if set).
+    pub final_loss: f64,
+    /// The objective alone for the final rows.
+    pub final_objective: f64,
+    /// Loss before rounding to the representable type.
+    pub loss_before_rounding: f64,
+    /// Iterations run (exploration and polish).
+    pub iterations: u64,
+    /// Why the main run stopped.
+    pub termination: String,
+    /// Loss of each comparison table under the same loss.
+    pub compared: Vec<ComparedLoss>,
+    /// For a band objective: [min f, max f] over [lower, upper] reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band_reached: Option<[f64; 2]>,
+    /// (iteration, loss) samples.
+    pub history: Vec<(u64, f64)>,
+}
+
+/// A comparison table's loss.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparedLoss {
+    /// Its name.
+    pub name: String,
+    /// Its loss under the run's objective and penalties.
+    pub loss: f64,
 }
 
 /// Samples of (1 − p(x)) / E over the fit interval, x given as its position
@@ -160,6 +210,11 @@ pub struct TableDoc {
     pub final_error: String,
     /// Whether every step's minimax solve converged.
     pub all_converged: bool,
+    /// `greedy` or `adam`.
+    pub method: String,
+    /// What the Adam method found (Adam method only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimisation: Option<OptimisationDoc>,
     /// The input normalisation the table assumes.
     pub normalisation: String,
     /// What to do when running more steps than rows.
@@ -167,14 +222,87 @@ pub struct TableDoc {
 }
 
 impl TableDoc {
-    /// Solves the config's schedule and builds the document.
+    /// Solves the config (greedy schedule, or the Adam method) and builds the
+    /// document.
     ///
     /// # Errors
     ///
-    /// As [`greedy`].
-    pub fn solve(config: &Config) -> Result<Self, ScheduleError> {
-        let schedule = greedy(&config.spec)?;
-        Ok(Self::from_schedule(&config.echo(), &schedule))
+    /// [`SolveError`] when no table could be computed at all.
+    pub fn solve(config: &Config) -> Result<Self, SolveError> {
+        Self::solve_with_progress(config, &indicatif::ProgressBar::hidden())
+    }
+
+    /// [`TableDoc::solve`], showing an Adam run's progress on `bar`.
+    ///
+    /// # Errors
+    ///
+    /// As [`TableDoc::solve`].
+    pub fn solve_with_progress(config: &Config, bar: &indicatif::ProgressBar) -> Result<Self, SolveError> {
+        match &config.adam {
+            None => {
+                let schedule = greedy(&config.spec)?;
+                Ok(Self::from_schedule(&config.echo(), &schedule))
+            }
+            Some(adam) => crate::adam::solve::solve(config, adam, bar),
+        }
+    }
+
+    /// The document of explicit rows (one per step), with exact intervals,
+    /// step and composed errors from interval images.
+    pub fn from_rows(
+        echo: &ConfigEcho,
+        rows: &[Vec<Float>],
+        method: &str,
+        optimisation: Option<OptimisationDoc>,
+    ) -> Self {
+        let prec = echo.precision;
+        let digits = decimal_digits(prec);
+        let dec = |x: &Float| to_decimal(x, digits);
+        let work = prec + crate::remez::GUARD_BITS;
+        let parse = |t: &str| crate::precision::parse_decimal(t, work).expect("validated decimal");
+        let (mut lo, mut hi) = (parse(&echo.lower), parse(&echo.upper));
+        let mut steps = Vec::with_capacity(rows.len());
+        for (t, row) in rows.iter().enumerate() {
+            let poly = crate::poly::OddPoly::new(row.iter().map(|c| Float::with_val(work, c)).collect());
+            let crit = poly.positive_critical_points();
+            let (a, b) = poly.image(&lo, &hi, &crit);
+            let interval = interval_decimals(&lo, &hi, digits);
+            let step_error = crate::poly::distance_from_one(&a, &b);
+            steps.push(StepDoc {
+                step: t + 1,
+                degree: poly.degree(),
+                interval,
+                fit_interval: None,
+                coefficients: row.iter().map(dec).collect(),
+                coefficients_f64: row.iter().map(to_f64).collect(),
+                coefficients_f32: row.iter().map(to_f32).collect(),
+                step_error: dec(&step_error),
+                composed_error: dec(&step_error),
+                composed_image: interval_decimals(&a, &b, digits),
+                recentring: "1".into(),
+                safety_scaled: false,
+                remez: None,
+                fit_coefficients: None,
+                error_curve: None,
+            });
+            lo = a;
+            hi = b;
+        }
+        let final_error = steps.last().map_or_else(|| "0".to_string(), |s| s.composed_error.clone());
+        Self {
+            name: echo.name.clone(),
+            tool_version: TOOL_VERSION.to_string(),
+            config: echo.clone(),
+            config_sha256: config_hash(echo),
+            precision_bits: prec,
+            steps,
+            final_error,
+            all_converged: true,
+            method: method.into(),
+            optimisation,
+            normalisation: NORMALISATION.to_string(),
+            beyond_last_row: BEYOND_LAST_ROW.to_string(),
+        }
     }
 
     /// Builds the document from a computed schedule.
@@ -190,7 +318,7 @@ impl TableDoc {
                 step: i + 1,
                 degree: s.degree,
                 interval: interval_decimals(&s.interval.0, &s.interval.1, digits),
-                fit_interval: interval_decimals(&s.fit.lower, &s.fit.upper, digits),
+                fit_interval: Some(interval_decimals(&s.fit.lower, &s.fit.upper, digits)),
                 coefficients: s.applied.coeffs().iter().map(dec).collect(),
                 coefficients_f64: s.applied.coeffs().iter().map(to_f64).collect(),
                 coefficients_f32: s.applied.coeffs().iter().map(to_f32).collect(),
@@ -199,16 +327,16 @@ impl TableDoc {
                 composed_image: interval_decimals(&s.composed_image.0, &s.composed_image.1, digits),
                 recentring: dec(&s.recentring),
                 safety_scaled: s.safety_scaled,
-                remez: RemezDoc {
+                remez: Some(RemezDoc {
                     status: status_name(s.fit.status).to_string(),
                     iterations: s.fit.iterations,
                     levelled_error: dec(&s.fit.levelled_error),
                     relative_gap: to_decimal(&s.fit.relative_gap, 6),
                     internal_precision: s.fit.internal_precision,
                     message: s.fit.message.clone(),
-                },
-                fit_coefficients: s.fit.poly.coeffs().iter().map(dec).collect(),
-                error_curve: error_curve(&s.fit),
+                }),
+                fit_coefficients: Some(s.fit.poly.coeffs().iter().map(dec).collect()),
+                error_curve: Some(error_curve(&s.fit)),
             })
             .collect();
         Self {
@@ -220,6 +348,8 @@ impl TableDoc {
             steps,
             final_error: dec(schedule.final_error()),
             all_converged: schedule.all_converged(),
+            method: "greedy".into(),
+            optimisation: None,
             normalisation: NORMALISATION.to_string(),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
         }

@@ -23,6 +23,7 @@
 
 pub mod objective;
 pub mod real;
+pub mod solve;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -284,7 +285,11 @@ pub fn optimise(
     bar: &indicatif::ProgressBar,
 ) -> Result<AdamRun, AdamError> {
     if start.len() != layout.rows() {
-        return Err(AdamError::Invalid(format!("{} starting rows given, the layout has {}", start.len(), layout.rows())));
+        return Err(AdamError::Invalid(format!(
+            "{} starting rows given, the layout has {}",
+            start.len(),
+            layout.rows()
+        )));
     }
     for (r, row) in start.iter().enumerate() {
         if row.len() != layout.row_len(r) {
@@ -299,18 +304,35 @@ pub fn optimise(
     }
     let prec = settings.precision;
     let like = Float::with_val(prec, 0);
-    let start_rows: Vec<Vec<Float>> = start.iter().map(|r| r.iter().map(|c| Float::from_decimal(c, prec)).collect()).collect();
+    let start_rows: Vec<Vec<Float>> =
+        start.iter().map(|r| r.iter().map(|c| Float::from_decimal(c, prec)).collect()).collect();
     let start_params = layout.params_of(&start_rows);
     let score = |p: &[Float]| objective.evaluate(layout, p, prec, &like);
     let initial_loss = score(&start_params).loss.to_f64();
     let history = Rc::new(RefCell::new(Vec::new()));
-    bar.set_length(settings.iterations + if settings.arithmetic == Arithmetic::F64ThenMpfr { settings.polish_iterations } else { 0 });
-    let every = (settings.iterations + settings.polish_iterations).div_ceil(settings.history_points.max(1) as u64).max(1);
+    bar.set_length(
+        settings.iterations
+            + if settings.arithmetic == Arithmetic::F64ThenMpfr { settings.polish_iterations } else { 0 },
+    );
+    let every =
+        (settings.iterations + settings.polish_iterations).div_ceil(settings.history_points.max(1) as u64).max(1);
     let (best, termination, iterations) = match settings.arithmetic {
         Arithmetic::F64ThenMpfr => {
             let p64: Vec<f64> = start_params.iter().map(|c| c.to_f64()).collect();
-            let (best64, term, it) =
-                run_solver(layout, objective, p64, 0.0f64, 53, settings, settings.iterations, settings.learning_rate, 0, every, &history, bar)?;
+            let (best64, term, it) = run_solver(
+                layout,
+                objective,
+                p64,
+                0.0f64,
+                53,
+                settings,
+                settings.iterations,
+                settings.learning_rate,
+                0,
+                every,
+                &history,
+                bar,
+            )?;
             let lr_end = settings.learning_rate * settings.final_ratio * settings.polish_learning_rate_ratio;
             let best_f: Vec<Float> = best64.iter().map(|v| Float::with_val(prec, *v)).collect();
             // Keep the better of the f64 result and the start (f64 may not improve a
@@ -318,17 +340,40 @@ pub fn optimise(
             let best_f = if score(&best_f).loss <= score(&start_params).loss { best_f } else { start_params.clone() };
             if settings.polish_iterations > 0 {
                 let polish = AdamSettings { schedule: LrSchedule::Constant, ..settings.clone() };
-                let (best_p, _, it2) =
-                    run_solver(layout, objective, best_f.clone(), like.clone(), prec, &polish, settings.polish_iterations, lr_end, it, every, &history, bar)?;
+                let (best_p, _, it2) = run_solver(
+                    layout,
+                    objective,
+                    best_f.clone(),
+                    like.clone(),
+                    prec,
+                    &polish,
+                    settings.polish_iterations,
+                    lr_end,
+                    it,
+                    every,
+                    &history,
+                    bar,
+                )?;
                 let chosen = if score(&best_p).loss <= score(&best_f).loss { best_p } else { best_f };
                 (chosen, term, it + it2)
             } else {
                 (best_f, term, it)
             }
         }
-        Arithmetic::Mpfr => {
-            run_solver(layout, objective, start_params.clone(), like.clone(), prec, settings, settings.iterations, settings.learning_rate, 0, every, &history, bar)?
-        }
+        Arithmetic::Mpfr => run_solver(
+            layout,
+            objective,
+            start_params.clone(),
+            like.clone(),
+            prec,
+            settings,
+            settings.iterations,
+            settings.learning_rate,
+            0,
+            every,
+            &history,
+            bar,
+        )?,
     };
     let mut rows = layout.rows_of(&best, prec);
     let before = score(&layout.params_of(&rows));
@@ -371,7 +416,15 @@ fn run_solver<R: Real + 'static>(
 ) -> Result<(Vec<R>, String, u64), AdamError> {
     let n = start.len();
     let problem = LossProblem { layout, objective, prec, like };
-    let solver = AdamSolver { current: start.clone(), m: vec![0.0; n], v: vec![0.0; n], step: 0, settings: settings.clone(), lr0: lr, total: iterations };
+    let solver = AdamSolver {
+        current: start.clone(),
+        m: vec![0.0; n],
+        v: vec![0.0; n],
+        step: 0,
+        settings: settings.clone(),
+        lr0: lr,
+        total: iterations,
+    };
     let observer = History { every, offset, points: Rc::clone(history), bar: bar.clone() };
     let result = Executor::new(problem, solver)
         .configure(|s| s.param(start).max_iters(iterations).target_cost(settings.target_loss))

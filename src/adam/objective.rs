@@ -70,7 +70,11 @@ impl Layout {
     /// The parameter vector of full rows (fixed rows skipped).
     pub fn params_of<R: Real>(&self, rows: &[Vec<R>]) -> Vec<R> {
         let offsets = self.offsets();
-        rows.iter().enumerate().filter(|(r, _)| offsets[*r].is_some()).flat_map(|(_, row)| row.iter().cloned()).collect()
+        rows.iter()
+            .enumerate()
+            .filter(|(r, _)| offsets[*r].is_some())
+            .flat_map(|(_, row)| row.iter().cloned())
+            .collect()
     }
 }
 
@@ -152,7 +156,13 @@ fn critical_points<R: Real>(row: &[R], prec: u32) -> Vec<R> {
     let texts: Vec<String> = row.iter().map(|c| c.to_decimal(crate::precision::decimal_digits(prec) + 2)).collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     match OddPoly::from_decimals(&refs, prec) {
-        Ok(p) => p.positive_critical_points().iter().map(|c| R::from_decimal(&crate::precision::to_decimal(c, crate::precision::decimal_digits(prec) + 2), prec)).collect(),
+        Ok(p) => p
+            .positive_critical_points()
+            .iter()
+            .map(|c| {
+                R::from_decimal(&crate::precision::to_decimal(c, crate::precision::decimal_digits(prec) + 2), prec)
+            })
+            .collect(),
         Err(_) => Vec::new(),
     }
 }
@@ -236,7 +246,8 @@ impl Objective {
         };
         let mut loss = objective.clone();
         if let Some(w) = self.penalties.no_sign_flip {
-            let (lo, _, glo, _) = image_with_gradients(layout, &rows, self.lower * PENALTY_START, self.lower, prec, like);
+            let (lo, _, glo, _) =
+                image_with_gradients(layout, &rows, self.lower * PENALTY_START, self.lower, prec, like);
             if lo.is_negative() {
                 let wr = R::from_f64(w, like);
                 loss = loss.add(&wr.mul(&lo).mul(&lo));
@@ -245,7 +256,8 @@ impl Objective {
             }
         }
         if let Some((r, w)) = self.penalties.overshoot {
-            let (_, hi, _, ghi) = image_with_gradients(layout, &rows, self.upper * PENALTY_START, self.upper, prec, like);
+            let (_, hi, _, ghi) =
+                image_with_gradients(layout, &rows, self.upper * PENALTY_START, self.upper, prec, like);
             let excess = hi.sub(&R::from_f64(1.0 + r, like));
             if excess.to_f64() > 0.0 {
                 let wr = R::from_f64(w, like);
@@ -258,7 +270,14 @@ impl Objective {
     }
 
     /// max |1 − f| over [ℓ, u] from exact images, and its subgradient.
-    fn worst_case<R: Real>(&self, layout: &Layout, rows: &[Vec<R>], grad_rows: &mut [Vec<R>], prec: u32, like: &R) -> R {
+    fn worst_case<R: Real>(
+        &self,
+        layout: &Layout,
+        rows: &[Vec<R>],
+        grad_rows: &mut [Vec<R>],
+        prec: u32,
+        like: &R,
+    ) -> R {
         let (lo, hi, glo, ghi) = image_with_gradients(layout, rows, self.lower, self.upper, prec, like);
         let one = R::from_f64(1.0, like);
         let below = one.sub(&lo);
@@ -329,7 +348,14 @@ fn backward<R: Real>(layout: &Layout, rows: &[Vec<R>], x: &R, g: &R, grad_rows: 
 /// The exact image [lo, hi] of [a, b] under the composition, with the
 /// gradients of lo and hi in the rows (envelope theorem at interior critical
 /// points, chain rule through interval ends).
-fn image_with_gradients<R: Real>(layout: &Layout, rows: &[Vec<R>], a: f64, b: f64, prec: u32, like: &R) -> (R, R, Vec<Vec<R>>, Vec<Vec<R>>) {
+fn image_with_gradients<R: Real>(
+    layout: &Layout,
+    rows: &[Vec<R>],
+    a: f64,
+    b: f64,
+    prec: u32,
+    like: &R,
+) -> (R, R, Vec<Vec<R>>, Vec<Vec<R>>) {
     let zero_rows = || -> Vec<Vec<R>> { rows.iter().map(|r| vec![R::from_f64(0.0, like); r.len()]).collect() };
     let crit: Vec<Vec<R>> = rows.iter().map(|r| critical_points(r, prec.max(64))).collect();
     let mut lo = R::from_f64(a, like);
@@ -388,7 +414,9 @@ pub fn round_rows(rows: &[Vec<Float>], target: super::Representable) -> Vec<Vec<
                 .map(|c| {
                     let v = match target {
                         super::Representable::F32 => f64::from(crate::precision::to_f32(c)),
-                        super::Representable::Bf16 => f64::from(half::bf16::from_f64(crate::precision::to_f64(c)).to_f32()),
+                        super::Representable::Bf16 => {
+                            f64::from(half::bf16::from_f64(crate::precision::to_f64(c)).to_f32())
+                        }
                         super::Representable::F64 => crate::precision::to_f64(c),
                     };
                     Float::with_val(c.prec(), v)
@@ -419,7 +447,12 @@ mod tests {
             ObjectiveKind::WorstCase,
         ];
         for kind in objectives {
-            let o = Objective { kind: kind.clone(), lower: 0.01, upper: 1.0, penalties: Penalties { no_sign_flip: Some(10.0), overshoot: Some((0.2, 5.0)) } };
+            let o = Objective {
+                kind: kind.clone(),
+                lower: 0.01,
+                upper: 1.0,
+                penalties: Penalties { no_sign_flip: Some(10.0), overshoot: Some((0.2, 5.0)) },
+            };
             let e = o.evaluate(&l, &params, 53, &0.0);
             for i in 0..params.len() {
                 let h = 1e-6;
@@ -437,7 +470,11 @@ mod tests {
     fn shared_layout_accumulates_every_step() {
         let l = layout(vec![5; 3], true);
         assert_eq!(l.params(), 3);
-        let fixed = Layout { degrees: vec![5, 5], shared: false, fixed: vec![None, Some(vec!["1.875".into(), "-1.25".into(), "0.375".into()])] };
+        let fixed = Layout {
+            degrees: vec![5, 5],
+            shared: false,
+            fixed: vec![None, Some(vec!["1.875".into(), "-1.25".into(), "0.375".into()])],
+        };
         assert_eq!(fixed.params(), 3);
         let rows = fixed.rows_of(&[1.0, 2.0, 3.0], 53);
         assert_eq!(rows[1], vec![1.875, -1.25, 0.375]);
