@@ -138,18 +138,13 @@ fn malformed_json_names_the_file_and_field() {
         .success();
     let mut doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("greedy_d3.json")).unwrap()).unwrap();
-    doc["steps"][0].as_object_mut().unwrap().remove("error_curve");
+    doc["steps"][0].as_object_mut().unwrap().remove("composed_error");
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, serde_json::to_string(&doc).unwrap()).unwrap();
     let out = dir.path().join("figs");
-    bin()
-        .arg("plot")
-        .arg(&broken)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("broken.json").and(predicate::str::contains("missing field `error_curve`")));
+    bin().arg("plot").arg(&broken).arg("--out").arg(&out).assert().failure().stderr(
+        predicate::str::contains("broken.json").and(predicate::str::contains("missing field `composed_error`")),
+    );
     doc["steps"][0]["error_curve"] = serde_json::json!({"positions": "nope"});
     std::fs::write(&broken, serde_json::to_string(&doc).unwrap()).unwrap();
     bin()
