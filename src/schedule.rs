@@ -115,6 +115,72 @@ pub struct Step {
     pub composed_image: (Float, Float),
     /// max over `[ℓ, u]` of |1 − p_t ∘ … ∘ p_1|.
     pub composed_error: Float,
+    /// Set when the Remez solve did not converge and Adam retried the step.
+    pub fallback: Option<Fallback>,
+}
+
+/// An Adam retry of a step whose Remez solve did not converge.
+#[derive(Debug, Clone)]
+pub struct Fallback {
+    /// max |1 − p| on the fit interval of the Remez best iterate.
+    pub remez_error: f64,
+    /// The same for Adam's result.
+    pub adam_error: f64,
+    /// Whether Adam's polynomial replaced the Remez best iterate.
+    pub used: bool,
+    /// Adam iterations.
+    pub iterations: u64,
+}
+
+/// Adam iterations of a fallback retry.
+pub const FALLBACK_ITERATIONS: u64 = 2000;
+
+/// Adam's step in a fallback, relative to the largest coefficient.
+pub const FALLBACK_RELATIVE_STEP: f64 = 1e-9;
+
+/// Retries a non-converged fit with Adam on max |1 − p| over the fit
+/// interval (exact images), from the Remez best iterate, in MPFR at the
+/// fit's precision. Returns the better polynomial, its critical points, and
+/// the record.
+fn adam_fallback(fit: &Minimax) -> (OddPoly, Vec<Float>, Option<Fallback>) {
+    use crate::adam::objective::{Layout, Objective, ObjectiveKind, Penalties};
+    use crate::adam::{AdamSettings, Arithmetic, LrSchedule, optimise};
+    let prec = fit.internal_precision;
+    let digits = crate::precision::decimal_digits(prec);
+    let start = vec![fit.poly.coeffs().iter().map(|c| crate::precision::to_decimal(c, digits)).collect::<Vec<_>>()];
+    let scale = fit.poly.coeffs().iter().map(|c| c.to_f64().abs()).fold(0.0, f64::max).max(1.0);
+    let layout = Layout { degrees: vec![fit.degree], shared: false, fixed: vec![None] };
+    // The objective works in f64 interval ends; the fit's own are exact, so
+    // the record below re-scores both candidates exactly.
+    let objective = Objective {
+        kind: ObjectiveKind::WorstCase,
+        lower: fit.lower.to_f64(),
+        upper: fit.upper.to_f64(),
+        penalties: Penalties::default(),
+    };
+    let settings = AdamSettings {
+        iterations: FALLBACK_ITERATIONS,
+        polish_iterations: 0,
+        learning_rate: FALLBACK_RELATIVE_STEP * scale,
+        schedule: LrSchedule::Cosine,
+        arithmetic: Arithmetic::Mpfr,
+        precision: prec,
+        ..AdamSettings::default()
+    };
+    let exact_error = |p: &OddPoly| -> (f64, Vec<Float>) {
+        let crit = p.positive_critical_points();
+        let (lo, hi) = p.image(&fit.lower, &fit.upper, &crit);
+        (distance_from_one(&lo, &hi).to_f64(), crit)
+    };
+    let (remez_error, remez_crit) = exact_error(&fit.poly);
+    let Ok(run) = optimise(&layout, &objective, &start, &settings, &indicatif::ProgressBar::hidden()) else {
+        return (fit.poly.clone(), remez_crit, None);
+    };
+    let candidate = OddPoly::new(run.rows[0].clone());
+    let (adam_error, adam_crit) = exact_error(&candidate);
+    let used = adam_error < remez_error;
+    let record = Fallback { remez_error, adam_error, used, iterations: run.iterations };
+    if used { (candidate, adam_crit, Some(record)) } else { (fit.poly.clone(), remez_crit, Some(record)) }
 }
 
 /// A finished greedy schedule.
@@ -221,16 +287,22 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
         // to this one's: a warm start.
         options.initial_reference = Some(fit.local_reference.clone());
         let p_prec = fit.internal_precision;
-        let crit = fit.critical_points().to_vec();
+        // A fit that did not converge is retried by Adam on the same minimax
+        // objective; the better of the two is kept and the step is marked.
+        let (fit_poly, crit, fallback) = if fit.is_converged() {
+            (fit.poly.clone(), fit.critical_points().to_vec(), None)
+        } else {
+            adam_fallback(&fit)
+        };
         // Recentre on the full [ℓ_t, u_t] when the cushion moved the fit.
-        let (mut lo, mut hi) = fit.poly.image(&l, &u, &crit);
+        let (mut lo, mut hi) = fit_poly.image(&l, &u, &crit);
         let (poly, recentring) = if moved {
             let gamma = Float::with_val(p_prec, 2) / Float::with_val(p_prec, &lo + &hi);
             lo *= &gamma;
             hi *= &gamma;
-            (fit.poly.scaled(&gamma), gamma)
+            (fit_poly.scaled(&gamma), gamma)
         } else {
-            (fit.poly.clone(), Float::with_val(p_prec, 1))
+            (fit_poly, Float::with_val(p_prec, 1))
         };
         let step_error = distance_from_one(&lo, &hi);
         let scale_here = safety > 1 && t < last;
@@ -258,6 +330,7 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
             applied_critical_points: applied_crit,
             composed_image: (Float::new(2), Float::new(2)),
             composed_error: Float::new(2),
+            fallback,
         });
     }
     if safety > 1 && spec.safety_mode == SafetyMode::After {

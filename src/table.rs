@@ -188,6 +188,23 @@ pub struct RemezDoc {
     /// Why it did not converge, when it did not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Set when the solve did not converge and Adam retried the step on the
+    /// same minimax objective.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adam_fallback: Option<FallbackDoc>,
+}
+
+/// An Adam retry of a non-converged step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FallbackDoc {
+    /// max |1 − p| over the fit interval of the Remez best iterate.
+    pub remez_error: f64,
+    /// The same for Adam's polynomial.
+    pub adam_error: f64,
+    /// Whether Adam's polynomial is the one in the table.
+    pub used: bool,
+    /// Adam iterations.
+    pub iterations: u64,
 }
 
 /// A finished table.
@@ -334,6 +351,12 @@ impl TableDoc {
                     relative_gap: to_decimal(&s.fit.relative_gap, 6),
                     internal_precision: s.fit.internal_precision,
                     message: s.fit.message.clone(),
+                    adam_fallback: s.fallback.as_ref().map(|f| FallbackDoc {
+                        remez_error: f.remez_error,
+                        adam_error: f.adam_error,
+                        used: f.used,
+                        iterations: f.iterations,
+                    }),
                 }),
                 fit_coefficients: Some(s.fit.poly.coeffs().iter().map(dec).collect()),
                 error_curve: Some(error_curve(&s.fit)),

@@ -359,6 +359,13 @@ fn non_converged_steps_are_written_with_status_and_exit_3() {
     let json = read_json(&dir.path().join("capped.json"));
     assert_eq!(json["all_converged"], false);
     assert_eq!(json["steps"][0]["remez"]["status"], "max_iterations");
+    // Adam retried the step on the same minimax objective and the table keeps
+    // the better polynomial.
+    let fallback = &json["steps"][0]["remez"]["adam_fallback"];
+    let (remez, adam) = (fallback["remez_error"].as_f64().unwrap(), fallback["adam_error"].as_f64().unwrap());
+    assert_eq!(fallback["used"].as_bool().unwrap(), adam < remez);
+    let kept: f64 = json["steps"][0]["step_error"].as_str().unwrap().parse().unwrap();
+    assert!((kept - remez.min(adam)).abs() <= 1e-12 * kept, "{kept} vs {remez} / {adam}");
     assert!(
         std::fs::read_to_string(dir.path().join("capped.rs"))
             .unwrap()
