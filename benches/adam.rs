@@ -12,7 +12,12 @@ use std::hint::black_box;
 
 fn adam_iteration(c: &mut Criterion) {
     let layout = Layout { degrees: vec![5; 5], shared: true, fixed: vec![None] };
-    let objective = Objective { kind: ObjectiveKind::TopK { k: 50, grid: 10_000 }, lower: 1e-3, upper: 1.0, penalties: Penalties::default() };
+    let objective = Objective {
+        kind: ObjectiveKind::TopK { k: 50, grid: 10_000 },
+        lower: 1e-3,
+        upper: 1.0,
+        penalties: Penalties::default(),
+    };
     let row = [3.4445, -4.7750, 2.0315];
     let mut group = c.benchmark_group("adam_iteration_top50_of_10000_5_steps");
     group.sample_size(10);
@@ -20,7 +25,9 @@ fn adam_iteration(c: &mut Criterion) {
     for prec in [128u32, 256] {
         let params: Vec<Float> = row.iter().map(|&v| Float::with_val(prec, v)).collect();
         let like = Float::with_val(prec, 0);
-        group.bench_function(format!("mpfr_{prec}"), |b| b.iter(|| objective.evaluate(&layout, black_box(&params), prec, &like)));
+        group.bench_function(format!("mpfr_{prec}"), |b| {
+            b.iter(|| objective.evaluate(&layout, black_box(&params), prec, &like))
+        });
     }
     group.finish();
 }

@@ -765,8 +765,8 @@ pub fn summary_table(doc: &TableDoc) -> String {
     );
     let _ = writeln!(
         out,
-        "{:>4} {:>3}  {:<26} {:<26} {:<26} {}",
-        "step", "deg", "step error", "composed error", "x coefficient", "remez"
+        "{:>4} {:>3}  {:<26} {:<26} {:<26} remez",
+        "step", "deg", "step error", "composed error", "x coefficient"
     );
     for s in &doc.steps {
         let _ = writeln!(

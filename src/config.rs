@@ -780,15 +780,15 @@ impl Settings {
                     ));
                 }
                 let degrees = list.iter().map(|d| check_degree(d)).collect::<Result<Vec<_>, _>>()?;
-                if let Some((steps, steps_o)) = self.steps {
-                    if parse_integer(&steps) != Some(degrees.len() as i64) {
-                        return Err(invalid(
-                            &steps_o,
-                            "steps",
-                            steps,
-                            format!("the length of the degree list ({}), or leave steps out", degrees.len()),
-                        ));
-                    }
+                if let Some((steps, steps_o)) = self.steps
+                    && parse_integer(&steps) != Some(degrees.len() as i64)
+                {
+                    return Err(invalid(
+                        &steps_o,
+                        "steps",
+                        steps,
+                        format!("the length of the degree list ({}), or leave steps out", degrees.len()),
+                    ));
                 }
                 degrees
             }
@@ -850,7 +850,7 @@ impl Settings {
             None => "0".to_string(),
             Some(v) => {
                 let c = decimal("cushion", v)?;
-                if !(c >= 0 && c < 1) {
+                if !(0..1).contains(&c) {
                     return Err(invalid(&v.1, "cushion", &v.0, "a number in [0, 1); 0 turns the cushion off"));
                 }
                 v.0.clone()
@@ -920,7 +920,7 @@ impl Settings {
             },
         };
         let adam = match self.adam {
-            Some(a) => a.validate(&degrees, &lower_text, &upper_text, precision)?,
+            Some(a) => a.validate(&degrees, precision)?,
             None => None,
         };
         Ok(Config {
@@ -980,13 +980,7 @@ impl AdamSections {
     /// # Errors
     ///
     /// The first [`ConfigError`], with the position of the value.
-    fn validate(
-        self,
-        degrees: &[u32],
-        lower: &str,
-        upper: &str,
-        precision: u32,
-    ) -> Result<Option<AdamConfig>, ConfigError> {
+    fn validate(self, degrees: &[u32], precision: u32) -> Result<Option<AdamConfig>, ConfigError> {
         let file = self.file.as_str();
         let (method, method_o) = &self.method;
         match method.as_str() {
@@ -1017,7 +1011,6 @@ impl AdamSections {
         }
         let steps = degrees.len();
         let rows = if shared { 1 } else { steps };
-        let upper_f: f64 = upper.parse().unwrap_or(1.0);
         let objective = match &self.objective {
             None => ObjectiveSpec::WorstCase,
             Some(ob) => {
@@ -1081,7 +1074,6 @@ impl AdamSections {
                 }
             }
         };
-        let _ = upper_f;
         let (mut no_sign_flip, mut overshoot) = (None, None);
         if let Some(p) = &self.penalties {
             if let Some(w) = &p.no_sign_flip {
@@ -1286,7 +1278,6 @@ impl AdamSections {
                 _ => return Err(invalid(method_o, "init", "several starts", "one of preset, rows or greedy: true")),
             },
         };
-        let _ = lower;
         Ok(Some(AdamConfig { shared, objective, no_sign_flip, overshoot, settings, init, fixed, compare_with }))
     }
 }

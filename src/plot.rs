@@ -253,7 +253,7 @@ fn x_range(lines: &[Line]) -> (f64, f64) {
 }
 
 /// 1. The composed response f(x) on a log x-axis, with ℓ marked and the band
-/// [1 − E, 1 + E] shaded.
+///    [1 − E, 1 + E] shaded.
 #[derive(Debug, Clone)]
 pub struct Response {
     /// Title.
@@ -325,7 +325,7 @@ impl Plot for Response {
 }
 
 /// 2. Each step's normalised error (1 − p(x))/E over its fit interval, with
-/// the equioscillation points marked and ±1 (the levelled error) drawn.
+///    the equioscillation points marked and ±1 (the levelled error) drawn.
 #[derive(Debug, Clone)]
 pub struct StepErrors {
     /// Title.
@@ -463,14 +463,17 @@ impl Plot for Convergence {
     }
 }
 
+/// (step, min, median, max) of the singular values at one step.
+pub type SigmaBand = (f64, f64, f64, f64);
+
 /// 4. Singular values per step from a verification: min–max band and median
-/// per arithmetic.
+///    per arithmetic.
 #[derive(Debug, Clone)]
 pub struct SingularValues {
     /// Title.
     pub title: String,
     /// Per arithmetic: label and (step, min, median, max).
-    pub runs: Vec<(String, Vec<(f64, f64, f64, f64)>)>,
+    pub runs: Vec<(String, Vec<SigmaBand>)>,
 }
 
 impl Plot for SingularValues {

@@ -225,7 +225,7 @@ pub fn equioscillation_tolerance(prec: u32) -> Float {
 /// assert!((fit.levelled_error.to_f64() - 1.0 / 3.0).abs() < 1e-15);
 /// ```
 pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions) -> Result<Minimax, RemezError> {
-    if degree % 2 == 0 || degree > MAX_DEGREE {
+    if degree.is_multiple_of(2) || degree > MAX_DEGREE {
         return Err(RemezError::Degree(degree));
     }
     if !(lower.is_finite() && upper.is_finite() && *lower > 0 && lower < upper) {
@@ -555,10 +555,10 @@ fn locate_extrema(
     old: &[Float],
     tol: &Float,
 ) -> Option<(Vec<Float>, Vec<Float>)> {
-    if let Some(new) = extrema_by_newton(problem, r, old, tol) {
-        if let Some(errors) = alternating_errors(problem, r, levelled, &new) {
-            return Some((new, errors));
-        }
+    if let Some(new) = extrema_by_newton(problem, r, old, tol)
+        && let Some(errors) = alternating_errors(problem, r, levelled, &new)
+    {
+        return Some((new, errors));
     }
     let new = extrema_by_brackets(problem, r, old, tol)?;
     let errors = alternating_errors(problem, r, levelled, &new)?;

@@ -261,7 +261,7 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
     let upper = exact("upper", &spec.upper)?;
     let cushion = exact("cushion", &spec.cushion)?;
     let safety = exact("safety", &spec.safety)?;
-    if !(cushion >= 0 && cushion < 1) {
+    if !(0..1).contains(&cushion) {
         return Err(ScheduleError::Range {
             field: "cushion",
             value: spec.cushion.clone(),

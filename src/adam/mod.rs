@@ -255,10 +255,10 @@ struct History {
 impl<R: Real> Observe<IterState<Vec<R>, Vec<R>, (), (), (), f64>> for History {
     fn observe_iter(&mut self, state: &IterState<Vec<R>, Vec<R>, (), (), (), f64>, _kv: &KV) -> Result<(), Error> {
         let it = state.get_iter();
-        if it % self.every == 0 {
+        if it.is_multiple_of(self.every) {
             self.points.borrow_mut().push((self.offset + it, state.get_cost()));
         }
-        if it % PROGRESS_EVERY == 0 {
+        if it.is_multiple_of(PROGRESS_EVERY) {
             self.bar.set_position(self.offset + it);
             self.bar.set_message(format!("loss {:.6e}", state.get_cost()));
         }

@@ -188,7 +188,7 @@ impl Objective {
             ObjectiveKind::WorstCase => self.worst_case(layout, &rows, &mut grad_rows, prec, like),
             ObjectiveKind::TopK { k, grid } => {
                 let points = grid_points(*grid, self.upper);
-                let (f, _) = forward_all(layout, &rows, &points, like);
+                let f = forward_all(layout, &rows, &points, like);
                 let mut idx: Vec<usize> = (0..points.len()).collect();
                 let dev: Vec<f64> = f.iter().map(|v| (v.to_f64() - 1.0).abs()).collect();
                 let k = (*k).min(points.len());
@@ -201,12 +201,12 @@ impl Objective {
                     let d = f[i].sub(&one);
                     total = total.add(&d.abs());
                     let sign = R::from_f64(if d.is_negative() { -1.0 } else { 1.0 }, like);
-                    backward(layout, &rows, &R::from_f64(points[i], like), &sign.mul(&inv_k), &mut grad_rows, like);
+                    backward(layout, &rows, &R::from_f64(points[i], like), &sign.mul(&inv_k), &mut grad_rows);
                 }
                 total.mul(&inv_k)
             }
             ObjectiveKind::Rms { points } => {
-                let (f, _) = forward_all(layout, &rows, points, like);
+                let f = forward_all(layout, &rows, points, like);
                 let one = R::from_f64(1.0, like);
                 let n = R::from_f64(points.len() as f64, like);
                 let mut sum = R::from_f64(0.0, like);
@@ -219,14 +219,14 @@ impl Objective {
                     let scale = one.div(&n.mul(&rms));
                     for (i, v) in f.iter().enumerate() {
                         let g = v.sub(&one).mul(&scale);
-                        backward(layout, &rows, &R::from_f64(points[i], like), &g, &mut grad_rows, like);
+                        backward(layout, &rows, &R::from_f64(points[i], like), &g, &mut grad_rows);
                     }
                 }
                 rms
             }
             ObjectiveKind::Band { delta, grid } => {
                 let points = grid_points(*grid, self.upper);
-                let (f, _) = forward_all(layout, &rows, &points, like);
+                let f = forward_all(layout, &rows, &points, like);
                 let one = R::from_f64(1.0, like);
                 let d = R::from_f64(*delta, like);
                 let n = R::from_f64(points.len() as f64, like);
@@ -238,7 +238,7 @@ impl Objective {
                         sum = sum.add(&excess.mul(&excess));
                         let sign = R::from_f64(if dev.is_negative() { -2.0 } else { 2.0 }, like);
                         let g = sign.mul(&excess).div(&n);
-                        backward(layout, &rows, &R::from_f64(points[i], like), &g, &mut grad_rows, like);
+                        backward(layout, &rows, &R::from_f64(points[i], like), &g, &mut grad_rows);
                     }
                 }
                 sum.div(&n)
@@ -305,10 +305,9 @@ pub fn grid_points(n: usize, upper: f64) -> Vec<f64> {
     (1..=n).map(|i| upper * i as f64 / n as f64).collect()
 }
 
-/// f at every point (and the inputs of each step, unused by callers that
-/// recompute them in `backward`).
-fn forward_all<R: Real>(layout: &Layout, rows: &[Vec<R>], points: &[f64], like: &R) -> (Vec<R>, ()) {
-    let f = points
+/// f at every point.
+fn forward_all<R: Real>(layout: &Layout, rows: &[Vec<R>], points: &[f64], like: &R) -> Vec<R> {
+    points
         .iter()
         .map(|&x| {
             let mut y = R::from_f64(x, like);
@@ -317,12 +316,11 @@ fn forward_all<R: Real>(layout: &Layout, rows: &[Vec<R>], points: &[f64], like: 
             }
             y
         })
-        .collect();
-    (f, ())
+        .collect()
 }
 
 /// Adds g · ∂f(x)/∂rows into `grad_rows` (reverse mode through the steps).
-fn backward<R: Real>(layout: &Layout, rows: &[Vec<R>], x: &R, g: &R, grad_rows: &mut [Vec<R>], like: &R) {
+fn backward<R: Real>(layout: &Layout, rows: &[Vec<R>], x: &R, g: &R, grad_rows: &mut [Vec<R>]) {
     let steps = layout.degrees.len();
     let mut ys = Vec::with_capacity(steps);
     let mut y = x.clone();
@@ -336,13 +334,12 @@ fn backward<R: Real>(layout: &Layout, rows: &[Vec<R>], x: &R, g: &R, grad_rows: 
         let y = &ys[t];
         let t2 = y.mul(y);
         let mut power = y.clone();
-        for k in 0..rows[r].len() {
-            grad_rows[r][k] = grad_rows[r][k].add(&g.mul(&power));
+        for gk in grad_rows[r].iter_mut() {
+            *gk = gk.add(&g.mul(&power));
             power = power.mul(&t2);
         }
         g = g.mul(&eval_derivative(&rows[r], y));
     }
-    let _ = like;
 }
 
 /// The exact image [lo, hi] of [a, b] under the composition, with the

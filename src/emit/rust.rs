@@ -27,7 +27,7 @@ impl Emitter for RustEmitter {
         let name = &c.emit.const_name;
         match doc.uniform_degree() {
             Some(d) => {
-                let _ = writeln!(out, "pub const {name}: [[{ty}; {}]; {}] = [", (d + 1) / 2, rows.len());
+                let _ = writeln!(out, "pub const {name}: [[{ty}; {}]; {}] = [", d.div_ceil(2), rows.len());
                 for row in &rows {
                     let _ = writeln!(out, "    [{}],", row.join(", "));
                 }
