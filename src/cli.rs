@@ -55,6 +55,9 @@ enum Command {
         /// the output folder); each config gets DIR/<name>/.
         #[arg(long, value_name = "DIR")]
         plots_out: Option<PathBuf>,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Solve one schedule given by flags and print it to stdout.
     Solve(SolveArgs),
@@ -268,7 +271,7 @@ enum Format {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { configs, out, plots_out } => run(&configs, &out, plots_out.as_deref()),
+        Command::Run { configs, out, plots_out, quiet } => run(&configs, &out, plots_out.as_deref(), quiet),
         Command::Solve(args) => solve(args),
         Command::Verify(args) => verify_command(args),
         Command::Emit(args) => emit_command(args),
@@ -284,7 +287,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>) -> Result<ExitCode, String> {
+fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>, quiet: bool) -> Result<ExitCode, String> {
     // Validate every config before solving or writing anything.
     let mut configs = Vec::with_capacity(paths.len());
     let mut errors = Vec::new();
@@ -312,7 +315,7 @@ fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>) -> Result<ExitCo
     let mut all_converged = true;
     let mut failures = Vec::new();
     for (path, config) in &configs {
-        let bar = progress_bar(0, false);
+        let bar = progress_bar(0, quiet);
         bar.set_message(format!("{}: adam", config.name));
         let solved = TableDoc::solve_with_progress(config, &bar);
         bar.finish_and_clear();
@@ -515,10 +518,11 @@ fn resolve_table(spec: &str) -> Result<CoefficientRows, String> {
     })
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal or with `--quiet`.
+/// A progress bar on stderr, hidden with `--quiet` or when stdout or stderr
+/// is not a terminal (piped output stays clean).
 pub fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
-    if quiet || !std::io::stderr().is_terminal() {
+    if quiet || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(len);
