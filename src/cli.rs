@@ -134,7 +134,7 @@ struct CompareArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-    /// Also draw the comparison figure (PNG and SVG) into this folder.
+    /// Folder for the comparison figure, compare.png and compare.svg (default: the output folder).
     #[arg(long, value_name = "DIR")]
     plots_out: Option<PathBuf>,
 }
@@ -598,13 +598,10 @@ fn compare_command(args: CompareArgs) -> Result<ExitCode, String> {
     for (file, _) in &files {
         println!("  wrote {}", file.display());
     }
-    if let Some(dir) = &args.plots_out {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
-        for file in
-            crate::plot::save(&comparison(&report), &dir.join("compare"), &[ImageFormat::Png, ImageFormat::Svg])?
-        {
-            println!("  drew {}", file.display());
-        }
+    let dir = args.plots_out.as_deref().unwrap_or(&args.out);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
+    for file in crate::plot::save(&comparison(&report), &dir.join("compare"), &[ImageFormat::Png, ImageFormat::Svg])? {
+        println!("  drew {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -41,6 +41,10 @@ fn default_comparison_reproduces_known_figures() {
     // The published Polar Express list after 6 steps: about 0.0056.
     let pe: f64 = error_after(&report, "polar-express-2025", 6).parse().unwrap();
     assert!((pe - 0.0056).abs() < 0.00005, "{pe}");
+    assert!(
+        dir.path().join("compare.png").exists() && dir.path().join("compare.svg").exists(),
+        "the comparison figure is drawn"
+    );
     let md = std::fs::read_to_string(dir.path().join("compare.md")).unwrap();
     assert!(md.contains("| `jordan` |"));
     // Cost: 5 degree-5 steps on 1024x4096 = 5 (4n²m + 2n³) flops.
