@@ -192,3 +192,31 @@ fn fixed_rows_stay_fixed() {
         doc["steps"][2]["coefficients_f64"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert_eq!(last, vec![1.875, -1.25, 0.375]);
 }
+
+#[test]
+fn rms_over_matrix_spectra_and_representable_rows() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("rmsm.yaml");
+    std::fs::write(
+        &config,
+        "name: rmsm\nmethod: adam\ndegree: 5\nsteps: 4\nlower: 1e-3\nobjective: { kind: rms_matrix, shape: 16x48, samples: 3 }\nadam: { iterations: 400, polish_iterations: 5, representable: bf16, seed: 7 }\nprecision: 64\n",
+    )
+    .unwrap();
+    bin().arg("run").arg(&config).arg("--out").arg(dir.path()).assert().success();
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("rmsm.json")).unwrap()).unwrap();
+    let o = &doc["optimisation"];
+    assert_eq!(o["objective"]["kind"], "rms_matrix");
+    assert!(
+        o["final_loss"].as_f64().unwrap() <= o["initial_loss"].as_f64().unwrap() * 1.05,
+        "bf16 rounding costs little"
+    );
+    assert!(o["loss_before_rounding"].as_f64().unwrap() > 0.0);
+    // Every coefficient is a bf16 value.
+    for step in doc["steps"].as_array().unwrap() {
+        for c in step["coefficients_f64"].as_array().unwrap() {
+            let v = c.as_f64().unwrap();
+            assert_eq!(f64::from(half::bf16::from_f64(v).to_f32()), v, "{v} is not a bf16 value");
+        }
+    }
+}
