@@ -704,6 +704,27 @@ pub fn is_plain_stem(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// A non-empty list of names read by `parse`, repeats dropped (the first kept).
+fn parse_list<T: PartialEq>(
+    list: &[String],
+    o: &Origin,
+    key: &str,
+    allowed: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, ConfigError> {
+    let mut out = Vec::new();
+    for name in list {
+        let v = parse(name).ok_or_else(|| invalid(o, key, format!("{name:?}"), format!("a list of {allowed}")))?;
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    if out.is_empty() {
+        return Err(invalid(o, key, "[]", format!("a non-empty list of {allowed}")));
+    }
+    Ok(out)
+}
+
 /// A decimal integer (optional sign, digits only).
 fn parse_integer(text: &str) -> Option<i64> {
     text.trim().parse::<i64>().ok()
@@ -890,26 +911,7 @@ impl Settings {
         };
         let formats = match self.formats {
             None => vec![OutputFormat::Json, OutputFormat::Rust],
-            Some((list, o)) => {
-                let mut out = Vec::new();
-                for f in &list {
-                    let format = OutputFormat::parse(f).ok_or_else(|| {
-                        invalid(&o, "emit.formats", format!("{f:?}"), format!("a list of {OUTPUT_FORMAT_NAMES}"))
-                    })?;
-                    if !out.contains(&format) {
-                        out.push(format);
-                    }
-                }
-                if out.is_empty() {
-                    return Err(invalid(
-                        &o,
-                        "emit.formats",
-                        "[]",
-                        format!("a non-empty list of {OUTPUT_FORMAT_NAMES}"),
-                    ));
-                }
-                out
-            }
+            Some((list, o)) => parse_list(&list, &o, "emit.formats", OUTPUT_FORMAT_NAMES, OutputFormat::parse)?,
         };
         let element_type = match self.element_type {
             None => ElementType::F64,
@@ -1299,48 +1301,25 @@ impl PlotSettings {
                 k
             }
             Some((list, o)) => {
-                let mut out = Vec::new();
-                for name in list {
-                    let kind = PlotKind::parse(name).ok_or_else(|| {
-                        invalid(o, "plots.kinds", format!("{name:?}"), format!("a list of {PLOT_KIND_NAMES}"))
-                    })?;
-                    if kind == PlotKind::SingularValues && !has_verify {
-                        return Err(invalid(
-                            o,
-                            "plots.kinds",
-                            "singular_values",
-                            "singular_values only with a verify section (it plots a verification)",
-                        ));
-                    }
-                    if !out.contains(&kind) {
-                        out.push(kind);
-                    }
+                let kinds = parse_list(list, o, "plots.kinds", PLOT_KIND_NAMES, PlotKind::parse)?;
+                if kinds.contains(&PlotKind::SingularValues) && !has_verify {
+                    return Err(invalid(
+                        o,
+                        "plots.kinds",
+                        "singular_values",
+                        "singular_values only with a verify section (it plots a verification)",
+                    ));
                 }
-                if out.is_empty() {
-                    return Err(invalid(o, "plots.kinds", "[]", format!("a non-empty list of {PLOT_KIND_NAMES}")));
-                }
-                out
+                kinds
             }
         };
         let formats = match &self.formats {
             None => vec![ImageFormat::Png, ImageFormat::Svg],
-            Some((list, o)) => {
-                let mut out = Vec::new();
-                for f in list {
-                    let format = match f.as_str() {
-                        "png" => ImageFormat::Png,
-                        "svg" => ImageFormat::Svg,
-                        _ => return Err(invalid(o, "plots.formats", format!("{f:?}"), "a list of png, svg")),
-                    };
-                    if !out.contains(&format) {
-                        out.push(format);
-                    }
-                }
-                if out.is_empty() {
-                    return Err(invalid(o, "plots.formats", "[]", "a non-empty list of png, svg"));
-                }
-                out
-            }
+            Some((list, o)) => parse_list(list, o, "plots.formats", "png, svg", |f| match f {
+                "png" => Some(ImageFormat::Png),
+                "svg" => Some(ImageFormat::Svg),
+                _ => None,
+            })?,
         };
         let compare_with = match &self.compare_with {
             None => Vec::new(),
@@ -1400,20 +1379,7 @@ impl VerifySettings {
         };
         let dtypes = match &self.dtypes {
             None => vec![Dtype::F64, Dtype::F32, Dtype::Bf16],
-            Some((list, o)) => {
-                let mut out = Vec::new();
-                for t in list {
-                    let d = Dtype::parse(t)
-                        .ok_or_else(|| invalid(o, "verify.dtypes", format!("{t:?}"), "f64, f32 or bf16"))?;
-                    if !out.contains(&d) {
-                        out.push(d);
-                    }
-                }
-                if out.is_empty() {
-                    return Err(invalid(o, "verify.dtypes", "[]", "a non-empty list of f64, f32, bf16"));
-                }
-                out
-            }
+            Some((list, o)) => parse_list(list, o, "verify.dtypes", "f64, f32, bf16", Dtype::parse)?,
         };
         let steps = match &self.steps {
             None => None,
