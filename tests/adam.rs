@@ -2,22 +2,17 @@
 //! own loss, the worst-case objective comes back to the greedy optimum, the
 //! band objective finds a Keller-Jordan-like row, and bad input is refused.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{bin, shipped};
+
+use std::path::Path;
+
 use polar_coeffs::adam::objective::{Layout, Objective, ObjectiveKind, Penalties};
 use polar_coeffs::adam::{AdamSettings, optimise};
 use polar_coeffs::schedule::{ScheduleSpec, greedy};
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-fn bin() -> Command {
-    Command::cargo_bin("polar-coeffs").unwrap()
-}
-
-fn shipped(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("configs").join(name)
-}
 
 fn run_json(config: &Path, dir: &Path) -> serde_json::Value {
     bin()

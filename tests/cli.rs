@@ -2,24 +2,14 @@
 //! fields, determinism, emitted Rust that compiles, and bad input refused with
 //! a clear message and nothing written.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{bin, read_json, shipped};
+
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-fn bin() -> Command {
-    Command::cargo_bin("polar-coeffs").unwrap()
-}
-
-fn shipped(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("configs").join(name)
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 fn significant_digits(decimal: &str) -> usize {
     let mantissa = decimal.split(['e', 'E']).next().unwrap();

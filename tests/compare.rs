@@ -1,15 +1,14 @@
 //! `compare`: known worst-case figures on [1e-3, 1], the files it writes, the
 //! bf16 measurement, and the tables it accepts.
 
+mod common;
+
+use common::bin;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-fn bin() -> Command {
-    Command::cargo_bin("polar-coeffs").unwrap()
-}
 
 fn error_after(report: &serde_json::Value, table: &str, step: usize) -> String {
     let t = report["tables"]

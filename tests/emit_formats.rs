@@ -2,16 +2,15 @@
 //! notice where python3 or cc is missing), and `emit` re-emits a table from
 //! its JSON without solving again.
 
+mod common;
+
+use common::bin;
+
 use std::path::Path;
 use std::process::Command as StdCommand;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-fn bin() -> Command {
-    Command::cargo_bin("polar-coeffs").unwrap()
-}
 
 fn have(tool: &str) -> bool {
     let found = StdCommand::new(tool).arg("--version").output().is_ok();

@@ -2,9 +2,12 @@
 //! SVG parses; `run` draws what a config's plots section asks for; `plot`
 //! redraws from JSON and names the file and field of a malformed one.
 
+mod common;
+
+use common::bin;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use polar_coeffs::compare::{CompareOptions, compare};
 use polar_coeffs::config::Config;
 use polar_coeffs::figures::{PlotKind, comparison, singular_values, table_figures};
@@ -15,10 +18,6 @@ use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, g
 use polar_coeffs::verify::{CoefficientRows, Dtype, VerifyOptions, verify};
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-fn bin() -> Command {
-    Command::cargo_bin("polar-coeffs").unwrap()
-}
 
 /// The PNG decodes to WIDTH x HEIGHT and is not blank; the SVG parses with
 /// that width and height and holds text (the bundled font's labels).

@@ -3,9 +3,10 @@
 //! read in every layout, presets carry the published digits, and bad input is
 //! refused with nothing written.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{bin, shipped};
+
 use nalgebra::DMatrix;
 use polar_coeffs::config::Config;
 use polar_coeffs::presets::preset;
@@ -15,14 +16,6 @@ use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, g
 use polar_coeffs::verify::{CoefficientRows, Dtype, VerifyOptions, verify};
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-fn bin() -> Command {
-    Command::cargo_bin("polar-coeffs").unwrap()
-}
-
-fn shipped(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("configs").join(name)
-}
 
 /// Relative agreement the f64 run must show with the scalar prediction.
 const F64_PREDICTION_RTOL: f64 = 1e-10;
