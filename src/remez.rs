@@ -26,9 +26,9 @@
 //!
 //! Each iteration runs the phases below, one function each:
 //!
-//! 1. [`solve_levelled`]: solve the (q+2)×(q+2) system
+//! 1. `solve_levelled`: solve the (q+2)×(q+2) system
 //!    `x_i·r(s_i) + (−1)^i E = 1` on the reference for r and the levelled error E.
-//! 2. [`locate_extrema`]: the new reference: the endpoints plus the q roots of
+//! 2. `locate_extrema`: the new reference: the endpoints plus the q roots of
 //!    (d/ds)(x·r) in (−1, 1). A fast path runs Newton from the old points; when
 //!    its result is not q ordered points with alternating error signs, a
 //!    bracketing path finds the zero of the error between each pair of
@@ -39,8 +39,8 @@
 //!
 //! The loop keeps the best iterate (smallest max |1 − p|) and reports
 //! [`RemezStatus::Stagnated`] when the gap stops shrinking, instead of looping
-//! or panicking. At the end, [`to_monomial`] converts r to the coefficients of
-//! x, x³, …, and [`certify`] checks the equioscillation of exactly what is
+//! or panicking. At the end, `to_monomial` converts r to the coefficients of
+//! x, x³, …, and `certify` checks the equioscillation of exactly what is
 //! returned.
 //!
 //! # Precision
