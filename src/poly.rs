@@ -245,25 +245,56 @@ fn isolate(g: &[Float], chain: &[Vec<Float>], a: Float, b: Float, prec: u32, out
     isolate(g, chain, mid, b, prec, out, depth + 1);
 }
 
-/// Bisection to the working precision on a sign change of g in [a, b].
+/// Bits of bracket narrowing by bisection before Newton takes over.
+const BISECTION_BITS: u32 = 40;
+
+/// The root of g in [a, b] (a sign change): bisection to a 2^-40 relative
+/// bracket, then Newton steps kept inside the bracket, to the working
+/// precision. Bisection alone would need about `prec` evaluations.
 fn bisect_root(g: &[Float], mut a: Float, mut b: Float, prec: u32) -> Float {
     let negative_at_a = horner(g, &a, prec).is_sign_negative();
-    for _ in 0..prec + 64 {
-        let mid = Float::with_val(prec, &a + &b) / 2u32;
-        if mid == a || mid == b {
+    let narrow = |a: &mut Float, b: &mut Float, x: &Float, v: &Float| {
+        if v.is_sign_negative() == negative_at_a {
+            *a = x.clone();
+        } else {
+            *b = x.clone();
+        }
+    };
+    for _ in 0..BISECTION_BITS + 8 {
+        let width = Float::with_val(64, &b - &a);
+        let scale = Float::with_val(64, b.abs_ref()).max(&Float::with_val(64, Float::i_exp(1, -(prec as i32))));
+        if width <= Float::with_val(64, &scale * Float::with_val(64, Float::i_exp(1, -(BISECTION_BITS as i32)))) {
             break;
         }
+        let mid = Float::with_val(prec, &a + &b) / 2u32;
         let v = horner(g, &mid, prec);
         if v.is_zero() {
             return mid;
         }
-        if v.is_sign_negative() == negative_at_a {
-            a = mid;
-        } else {
-            b = mid;
+        narrow(&mut a, &mut b, &mid, &v);
+    }
+    let deriv: Vec<Float> = g.iter().enumerate().skip(1).map(|(k, c)| Float::with_val(prec, c * k as u32)).collect();
+    let mut x = Float::with_val(prec, &a + &b) / 2u32;
+    let tol = Float::with_val(64, Float::i_exp(1, -(prec as i32) + 4));
+    for _ in 0..prec {
+        let v = horner(g, &x, prec);
+        if v.is_zero() {
+            return x;
+        }
+        narrow(&mut a, &mut b, &x, &v);
+        let d = if deriv.is_empty() { Float::new(prec) } else { horner(&deriv, &x, prec) };
+        let newton = if d.is_zero() { None } else { Some(Float::with_val(prec, &x - Float::with_val(prec, &v / &d))) };
+        let next = match newton {
+            Some(n) if n > a && n < b => n,
+            _ => Float::with_val(prec, &a + &b) / 2u32,
+        };
+        let step = Float::with_val(64, &next - &x).abs();
+        x = next;
+        if step <= Float::with_val(64, &tol * Float::with_val(64, x.abs_ref())) {
+            break;
         }
     }
-    Float::with_val(prec, &a + &b) / 2u32
+    x
 }
 
 /// Distance from 1 of the interval `[lo, hi]`: max(|1 − lo|, |1 − hi|).

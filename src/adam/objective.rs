@@ -153,18 +153,9 @@ fn eval_derivative<R: Real>(row: &[R], y: &R) -> R {
 
 /// Positive critical points of an odd polynomial (where p′ changes sign).
 fn critical_points<R: Real>(row: &[R], prec: u32) -> Vec<R> {
-    let texts: Vec<String> = row.iter().map(|c| c.to_decimal(crate::precision::decimal_digits(prec) + 2)).collect();
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    match OddPoly::from_decimals(&refs, prec) {
-        Ok(p) => p
-            .positive_critical_points()
-            .iter()
-            .map(|c| {
-                R::from_decimal(&crate::precision::to_decimal(c, crate::precision::decimal_digits(prec) + 2), prec)
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+    let like = &row[0];
+    let p = OddPoly::new(row.iter().map(|c| c.to_float(prec)).collect());
+    p.positive_critical_points().iter().map(|c| R::from_float(c, like)).collect()
 }
 
 /// A loss and its gradient in the parameters.

@@ -32,6 +32,10 @@ pub trait Real: Clone + PartialOrd + std::fmt::Debug {
     }
     /// The same value rounded to a coarser precision (a no-op for f64).
     fn with_prec(&self, prec: u32) -> Self;
+    /// The value as a rug::Float of at least `prec` bits (exact for f64).
+    fn to_float(&self, prec: u32) -> Float;
+    /// A rug::Float rounded to the precision of `like`.
+    fn from_float(f: &Float, like: &Self) -> Self;
 }
 
 impl Real for f64 {
@@ -71,6 +75,12 @@ impl Real for f64 {
     fn with_prec(&self, _: u32) -> Self {
         *self
     }
+    fn to_float(&self, prec: u32) -> Float {
+        Float::with_val(prec.max(53), *self)
+    }
+    fn from_float(f: &Float, _: &Self) -> Self {
+        crate::precision::to_f64(f)
+    }
 }
 
 impl Real for Float {
@@ -109,5 +119,11 @@ impl Real for Float {
     }
     fn with_prec(&self, prec: u32) -> Self {
         Float::with_val(prec, self)
+    }
+    fn to_float(&self, prec: u32) -> Float {
+        Float::with_val(prec.max(self.prec()), self)
+    }
+    fn from_float(f: &Float, like: &Self) -> Self {
+        Float::with_val(like.prec(), f)
     }
 }
