@@ -27,6 +27,29 @@ use crate::verify::matrix::{generate, parse_shape, read_npy};
 use crate::verify::report as verify_report;
 use crate::verify::{CoefficientRows, verify, verify_with_progress};
 
+/// Writes to stdout; a closed pipe (`polar-coeffs ... | head`) ends the
+/// program quietly instead of panicking.
+fn write_stdout(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
+macro_rules! out {
+    ($($arg:tt)*) => { write_stdout(format_args!($($arg)*)) };
+}
+
+macro_rules! outln {
+    () => { write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 /// Exit status when outputs were written but a step did not converge.
 pub const EXIT_NOT_CONVERGED: u8 = 3;
 
@@ -354,12 +377,12 @@ fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>, quiet: bool) -> 
             }
         }
         write_all(&rendered)?;
-        print!("{}", summary_table(&doc));
+        out!("{}", summary_table(&doc));
         if let Some(o) = &doc.optimisation {
-            print!("{}", optimisation_summary(o));
+            out!("{}", optimisation_summary(o));
         }
         for (file, _) in &rendered {
-            println!("  wrote {}", file.display());
+            outln!("  wrote {}", file.display());
         }
         if let Some(p) = &config.plots {
             let others: Vec<CoefficientRows> = p
@@ -370,9 +393,9 @@ fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>, quiet: bool) -> 
             let dir = plots_out.unwrap_or(out).join(&doc.name);
             let files = table_figures(&doc, &others, verification.as_ref(), &p.kinds, &dir, &p.formats)
                 .map_err(|e| format!("{}: plots: {e}", path.display()))?;
-            println!("  drew {} figures in {}", files.len(), dir.display());
+            outln!("  drew {} figures in {}", files.len(), dir.display());
         }
-        println!();
+        outln!();
         all_converged &= doc.all_converged;
         if !doc.all_converged {
             eprintln!(
@@ -450,7 +473,7 @@ fn verify_command(args: VerifyArgs) -> Result<ExitCode, String> {
         VerifyFormat::Json => verify_report::to_json(&report),
         VerifyFormat::Markdown => verify_report::to_markdown(&report),
     };
-    print!("{text}");
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -493,7 +516,7 @@ fn emit_command(args: EmitArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("{}: cannot create the output folder: {e}", args.out.display()))?;
     write_all(&files)?;
     for (file, _) in &files {
-        println!("wrote {}", file.display());
+        outln!("wrote {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -594,14 +617,14 @@ fn compare_command(args: CompareArgs) -> Result<ExitCode, String> {
         (args.out.join("compare.md"), compare_render::to_markdown(&report)),
     ];
     write_all(&files)?;
-    print!("{}", compare_render::to_table(&report));
+    out!("{}", compare_render::to_table(&report));
     for (file, _) in &files {
-        println!("  wrote {}", file.display());
+        outln!("  wrote {}", file.display());
     }
     let dir = args.plots_out.as_deref().unwrap_or(&args.out);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
     for file in crate::plot::save(&comparison(&report), &dir.join("compare"), &[ImageFormat::Png, ImageFormat::Svg])? {
-        println!("  drew {}", file.display());
+        outln!("  drew {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -683,7 +706,7 @@ fn plot_command(args: PlotArgs) -> Result<ExitCode, String> {
         }
     }
     for file in &drawn {
-        println!("drew {}", file.display());
+        outln!("drew {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -720,7 +743,7 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         Format::Json => JsonEmitter.render(&doc).map_err(|e| e.to_string())?,
         Format::Rust => RustEmitter.render(&doc).map_err(|e| e.to_string())?,
     };
-    print!("{text}");
+    out!("{text}");
     if !doc.all_converged {
         eprintln!("warning: some minimax steps did not converge; see the remez status in --format json");
         return Ok(ExitCode::from(EXIT_NOT_CONVERGED));

@@ -31,6 +31,12 @@ use crate::poly::{OddPoly, distance_from_one};
 use crate::precision::{DecimalError, log2_ratio_bits, parse_decimal};
 use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, minimax};
 
+/// Most extra bits of internal precision a step may need: (d + 1)·log2(u/(u − ℓ))
+/// of its interval. Past this (a degree-5 greedy schedule from ℓ = 1e-3 reaches
+/// it at step 14, with a composed error near 1e-6900) each further step would
+/// triple the precision and the run time.
+pub const MAX_NARROWNESS_BITS: u32 = 1 << 16;
+
 /// Where the safety factor is applied (MATH.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -225,6 +231,21 @@ pub enum ScheduleError {
         /// What is allowed.
         allowed: &'static str,
     },
+    /// A step's interval is too narrow to solve in bounded precision.
+    #[error(
+        "step {step}: its interval is only 2^-{bits} of its size wide, so a degree-{degree} fit would need more than \
+         {MAX_NARROWNESS_BITS} extra bits of precision; the composed error is already below 2^-{bits}, far past \
+         any machine precision: ask for fewer steps (a caller repeats the last row, which is the Newton-Schulz \
+         limit polynomial to every printed digit)"
+    )]
+    TooNarrow {
+        /// 1-based step number.
+        step: usize,
+        /// log2(u / (u − ℓ)) of the step's interval.
+        bits: u32,
+        /// The step's degree.
+        degree: u32,
+    },
     /// A step's solve broke down completely.
     #[error("step {step}: {source}")]
     Remez {
@@ -281,6 +302,11 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
         let fit_lower = if cushioned > l { cushioned } else { l.clone() };
         let moved = fit_lower != l;
         let interval = (l.clone(), u.clone());
+        let width = Float::with_val(u.prec(), &u - &fit_lower);
+        let narrowness = if width > 0 { log2_ratio_bits(&u, &width) } else { u32::MAX };
+        if narrowness.saturating_mul(degree + 1) > MAX_NARROWNESS_BITS {
+            return Err(ScheduleError::TooNarrow { step: t + 1, bits: narrowness, degree });
+        }
         let fit =
             minimax(degree, &fit_lower, &u, &options).map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
         // The next step's optimal reference (in the local variable) is close

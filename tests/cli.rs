@@ -366,3 +366,38 @@ fn non_converged_steps_are_written_with_status_and_exit_3() {
         &["bad.yaml:5:17:", "max_iterations = 0 is not allowed"],
     );
 }
+
+#[test]
+fn schedules_past_any_precision_are_refused_not_hung() {
+    bin()
+        .args(["solve", "--degree", "5", "--steps", "40", "--lower", "1e-3"])
+        .assert()
+        .failure()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::contains("step 14: its interval is only 2^-")
+                .and(predicate::str::contains("ask for fewer steps")),
+        );
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // Read one byte of a long JSON document (about 140 kB, more than a pipe
+    // buffer), then close the pipe.
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("polar-coeffs"))
+        .args(["solve", "--degree", "5", "--steps", "13", "--lower", "1e-3", "--format", "json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    stdout.read_exact(&mut byte).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
