@@ -16,8 +16,12 @@
 //! Modules, one job each (see ARCHITECTURE.md):
 //! [`precision`] (decimal ↔ MPFR, rounding to f64/f32), [`poly`] (odd
 //! polynomials), [`remez`] (one minimax step), [`schedule`] (greedy
-//! composition), [`config`] (YAML → validated config), [`table`] (the result
-//! document), [`emit`] (output formats), [`cli`] (the command line).
+//! composition), [`adam`] (gradient descent on the composed function),
+//! [`config`] (YAML → validated config), [`table`] (the result document),
+//! [`emit`] (output formats), [`presets`] (published tables), [`verify`]
+//! (tables on matrices in f64/f32/bf16), [`compare`] (tables side by side),
+//! [`curves`] and [`figures`] (plot data), [`plot`] (drawing), [`cli`] (the
+//! command line).
 
 pub mod adam;
 pub mod cli;
