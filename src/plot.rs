@@ -19,7 +19,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::combinators::LogCoord;
 use plotters::prelude::*;
 
 use crate::emit::write_atomically;
@@ -419,42 +421,56 @@ impl Convergence {
             let mut chart = builder
                 .build_cartesian_2d((xlo.max(1e-12)..xhi * 1.05).log_scale(), (ylo..yhi).log_scale())
                 .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc(x_desc)
-                .y_desc(Self::y_desc(ylo))
-                .x_label_formatter(&|v| tick(*v))
-                .y_label_formatter(&|v| tick(*v))
-                .label_style(text(14))
-                .axis_desc_style(text(16))
-                .light_line_style(BLACK.mix(0.05))
-                .draw()
-                .map_err(err)?;
-            for (i, line) in lines.iter().enumerate() {
-                draw_line(&mut chart, line, style(i))?;
-            }
-            legend(&mut chart, SeriesLabelPosition::LowerLeft)
+            let y_desc = Self::y_desc(ylo);
+            let mut mesh = chart.configure_mesh();
+            error_mesh(&mut mesh, x_desc, &y_desc).x_label_formatter(&|v| tick(*v)).draw().map_err(err)?;
+            draw_lines_with_legend(&mut chart, &lines)
         } else {
             let mut chart =
                 builder.build_cartesian_2d((xlo - 0.3)..(xhi + 0.3), (ylo..yhi).log_scale()).map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc(x_desc)
-                .y_desc(Self::y_desc(ylo))
+            let y_desc = Self::y_desc(ylo);
+            let mut mesh = chart.configure_mesh();
+            error_mesh(&mut mesh, x_desc, &y_desc)
                 .x_labels(((xhi - xlo) as usize + 1).min(20))
                 .x_label_formatter(&|v| format!("{v:.0}"))
-                .y_label_formatter(&|v| tick(*v))
-                .label_style(text(14))
-                .axis_desc_style(text(16))
-                .light_line_style(BLACK.mix(0.05))
                 .draw()
                 .map_err(err)?;
-            for (i, line) in lines.iter().enumerate() {
-                draw_line(&mut chart, line, style(i))?;
-            }
-            legend(&mut chart, SeriesLabelPosition::LowerLeft)
+            draw_lines_with_legend(&mut chart, &lines)
         }
     }
+}
+
+/// The mesh style shared by the error charts (log y-axis, ticks as `1e-3`).
+fn error_mesh<'m, 'a, 'b, X, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, LogCoord<f64>, DB>,
+    x_desc: &str,
+    y_desc: &str,
+) -> &'m mut MeshStyle<'a, 'b, X, LogCoord<f64>, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
+    mesh.x_desc(x_desc)
+        .y_desc(y_desc)
+        .y_label_formatter(&|v| tick(*v))
+        .label_style(text(14))
+        .axis_desc_style(text(16))
+        .light_line_style(BLACK.mix(0.05))
+}
+
+/// Draws every line (palette order) and the legend in the lower left.
+fn draw_lines_with_legend<'a, DB: DrawingBackend + 'a, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    lines: &[Line],
+) -> Result<(), String>
+where
+    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
+{
+    for (i, line) in lines.iter().enumerate() {
+        draw_line(chart, line, style(i))?;
+    }
+    legend(chart, SeriesLabelPosition::LowerLeft)
 }
 
 impl Plot for Convergence {
