@@ -5,27 +5,27 @@
 //! every output was written but some minimax step did not converge (its
 //! status is in the outputs).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::compare::{CompareOptions, CompareReport, compare, render as compare_render};
-use crate::config::OutputFormat;
-use crate::config::{
-    Config, DegreeSpec, Origin, Settings, VerifyConfig, VerifySettings, is_rows_yaml, rows_from_yaml_str,
-};
-use crate::emit::{Emitter, JsonEmitter, RustEmitter, emitter, write_atomically};
-use crate::figures::{PlotKind, comparison, singular_values, table_figures, verification_convergence};
+use crate::app::compare::default_tables;
+use crate::app::source::{TableSource, resolve};
+use crate::app::verify::MatrixSource;
+use crate::app::{self, AppError};
+use crate::compare::{CompareOptions, DEFAULT_LOWER, DEFAULT_UPPER, render as compare_render};
+use crate::config::{ConfigError, DegreeSpec, Origin, Settings, VerifyConfig, VerifySettings};
+use crate::emit::{Emitter, JsonEmitter, RustEmitter};
+use crate::normalise::{DEFAULT_DELTA, DEFAULT_EPS};
 use crate::plot::ImageFormat;
-use crate::presets::{PRESET_NAMES, preset};
-use crate::table::{SUMMARY_DIGITS, TableDoc, summary};
-use crate::verify::VerifyReport;
-use crate::verify::matrix::{generate, parse_shape, read_npy};
+use crate::progress::Progress;
+use crate::solve::solve;
+use crate::summary::{optimisation_summary, summary_table};
+use crate::table::OutputFormat;
+use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, parse_shape};
 use crate::verify::report as verify_report;
-use crate::verify::{CoefficientRows, verify, verify_with_progress};
 
 /// Writes to stdout; a closed pipe (`polar-coeffs ... | head`) ends the
 /// program quietly instead of panicking.
@@ -128,10 +128,10 @@ struct CompareArgs {
     #[arg(value_name = "TABLE")]
     tables: Vec<String>,
     /// Lower end of the interval the worst case is taken over.
-    #[arg(long, default_value = "1e-3")]
+    #[arg(long, default_value = DEFAULT_LOWER)]
     lower: String,
     /// Upper end.
-    #[arg(long, default_value = "1")]
+    #[arg(long, default_value = DEFAULT_UPPER)]
     upper: String,
     /// Steps per table (default: each table's own count).
     #[arg(long, value_name = "T")]
@@ -168,7 +168,7 @@ struct EmitArgs {
     #[arg(long, required = true, value_name = "FILE")]
     json: Vec<PathBuf>,
     /// Formats to write (repeat the flag or use commas; default json and rust).
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "FORMAT")]
+    #[arg(long, value_delimiter = ',', value_name = "FORMAT", value_parser = output_format)]
     format: Vec<OutputFormat>,
     /// Output folder (created if missing).
     #[arg(long, value_name = "DIR", default_value = "out")]
@@ -211,13 +211,13 @@ struct VerifyArgs {
     #[arg(long, value_name = "POLICY")]
     beyond: Option<String>,
     /// ε of the normalisation X / (||X||_F (1 + ε) + δ).
-    #[arg(long, default_value_t = crate::verify::DEFAULT_NORM_EPS)]
+    #[arg(long, default_value_t = DEFAULT_EPS)]
     eps: f64,
     /// δ of the normalisation.
-    #[arg(long, default_value_t = crate::verify::DEFAULT_NORM_DELTA)]
+    #[arg(long, default_value_t = DEFAULT_DELTA)]
     delta: f64,
     /// Refuse matrices with more elements than this (checked before allocating).
-    #[arg(long, value_name = "N", default_value_t = crate::verify::matrix::DEFAULT_MAX_ELEMENTS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ELEMENTS)]
     max_elements: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
@@ -290,12 +290,71 @@ enum Format {
     Rust,
 }
 
+
+/// Parses an `emit --format` value (the config's spellings).
+fn output_format(s: &str) -> Result<OutputFormat, String> {
+    crate::names::parse(s).ok_or_else(|| format!("one of {}", crate::names::list::<OutputFormat>()))
+}
+
+/// The flag a config key is set by on the command line: `emit.const_name` is
+/// `--const-name`, `verify.shape` is `--shape`.
+fn flag_for(key: &str) -> String {
+    format!("--{}", key.trim_start_matches("emit.").trim_start_matches("verify.").replace('_', "-"))
+}
+
+/// A config error from flags, naming the flag instead of the config key.
+fn flag_error(e: ConfigError) -> anyhow::Error {
+    let e = if e.origin() == Some(&Origin::Flag) { e.with_key(flag_for) } else { e };
+    anyhow::Error::msg(e.to_string())
+}
+
+/// An application error, as it is reported.
+fn app_error(e: AppError) -> anyhow::Error {
+    anyhow::Error::msg(e.0)
+}
+
+/// A progress bar on stderr, hidden with `--quiet` or when stdout or stderr
+/// is not a terminal (piped output stays clean).
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        if quiet || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
+            return Self(indicatif::ProgressBar::hidden());
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
+        {
+            bar.set_style(style);
+        }
+        Self(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn set_length(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn set_position(&self, done: u64) {
+        self.0.set_position(done);
+    }
+    fn set_message(&self, message: &str) {
+        self.0.set_message(message.to_string());
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+        self.0.reset();
+    }
+}
+
 /// Runs the command line; the binary's `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { configs, out, plots_out, quiet } => run(&configs, &out, plots_out.as_deref(), quiet),
-        Command::Solve(args) => solve(args),
+        Command::Run { configs, out, plots_out, quiet } => run(configs, out, plots_out, quiet),
+        Command::Solve(args) => solve_command(args),
         Command::Verify(args) => verify_command(args),
         Command::Emit(args) => emit_command(args),
         Command::Compare(args) => compare_command(args),
@@ -310,138 +369,50 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(paths: &[PathBuf], out: &Path, plots_out: Option<&Path>, quiet: bool) -> Result<ExitCode, String> {
-    // Validate every config before solving or writing anything.
-    let mut configs = Vec::with_capacity(paths.len());
-    let mut errors = Vec::new();
-    for path in paths {
-        match Config::from_path(path) {
-            Ok(c) => configs.push((path, c)),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
-    for (path, c) in &configs {
-        if let Some(first) = seen.insert(&c.name, path) {
-            errors.push(format!(
-                "{}: name {:?} is already used by {}; each config needs its own name (it names the output files)",
-                path.display(),
-                c.name,
-                first.display()
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors.join("\nerror: "));
-    }
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create the output folder: {e}", out.display()))?;
-    let mut all_converged = true;
-    let mut failures = Vec::new();
-    for (path, config) in &configs {
-        let bar = progress_bar(0, quiet);
-        bar.set_message(format!("{}: adam", config.name));
-        let solved = TableDoc::solve_with_progress(config, &bar);
-        bar.finish_and_clear();
-        let doc = match solved {
-            Ok(doc) => doc,
-            Err(e) => {
-                failures.push(format!("{}: {e}", path.display()));
-                continue;
-            }
-        };
-        // Render everything first, then write: a rendering error leaves no file.
-        let rendered =
-            render_formats(&doc, &config.emit.formats, out).map_err(|err| format!("{}: {err}", path.display()));
-        let mut rendered = match rendered {
-            Ok(r) => r,
-            Err(e) => {
-                failures.push(e);
-                continue;
-            }
-        };
-        let mut verification = None;
-        if let Some(v) = &config.verify {
-            let report = generate(&v.matrix, crate::verify::matrix::DEFAULT_MAX_ELEMENTS)
-                .map_err(|e| e.to_string())
-                .and_then(|m| verify(&CoefficientRows::from_doc(&doc), &m, &v.options).map_err(|e| e.to_string()));
-            match report {
-                Ok(report) => {
-                    rendered.push((out.join(format!("{}.verify.json", doc.name)), verify_report::to_json(&report)));
-                    rendered.push((out.join(format!("{}.verify.md", doc.name)), verify_report::to_markdown(&report)));
-                    verification = Some(report);
-                }
-                Err(e) => {
-                    failures.push(format!("{}: verify: {e}", path.display()));
-                    continue;
-                }
-            }
-        }
-        write_all(&rendered)?;
-        out!("{}", summary_table(&doc));
-        if let Some(o) = &doc.optimisation {
+fn run(configs: Vec<PathBuf>, out: PathBuf, plots_out: Option<PathBuf>, quiet: bool) -> anyhow::Result<ExitCode> {
+    let options = app::run::RunOptions { out, plots_out };
+    let outcome = app::run::run(&configs, &options, Rc::new(Bar::new(quiet)), &mut |done| {
+        out!("{}", summary_table(&done.doc));
+        if let Some(o) = &done.doc.optimisation {
             out!("{}", optimisation_summary(o));
         }
-        for (file, _) in &rendered {
+        for file in &done.written {
             outln!("  wrote {}", file.display());
         }
-        if let Some(p) = &config.plots {
-            let others: Vec<CoefficientRows> = p
-                .compare_with
-                .iter()
-                .map(|name| CoefficientRows::from_preset(&preset(name).expect("validated preset")))
-                .collect();
-            let dir = plots_out.unwrap_or(out).join(&doc.name);
-            let files = table_figures(&doc, &others, verification.as_ref(), &p.kinds, &dir, &p.formats)
-                .map_err(|e| format!("{}: plots: {e}", path.display()))?;
+        if let Some((files, dir)) = &done.figures {
             outln!("  drew {} figures in {}", files.len(), dir.display());
         }
         outln!();
-        all_converged &= doc.all_converged;
-        if !doc.all_converged {
+        if !done.doc.all_converged {
             eprintln!(
                 "warning: {}: some minimax steps did not converge; their status is in the JSON output",
-                path.display()
+                done.path.display()
             );
         }
+    })
+    .map_err(app_error)?;
+    if !outcome.failures.is_empty() {
+        anyhow::bail!("{}", outcome.failures.join("\nerror: "));
     }
-    if !failures.is_empty() {
-        return Err(failures.join("\nerror: "));
-    }
-    Ok(if all_converged { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_CONVERGED) })
+    Ok(if outcome.all_converged { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_CONVERGED) })
 }
 
 /// The table named by exactly one of CONFIG, `--table`, `--json`.
-fn load_table(args: &VerifyArgs) -> Result<CoefficientRows, String> {
-    if let Some(name) = &args.table {
-        return preset(name).map(|p| CoefficientRows::from_preset(&p)).ok_or_else(|| {
-            format!("--table {name:?} is not a known preset; the presets are: {}", PRESET_NAMES.join(", "))
-        });
-    }
-    if let Some(path) = &args.json {
-        return read_table_json(path).map(|doc| CoefficientRows::from_doc(&doc));
-    }
-    let Some(path) = &args.config else {
-        return Err("verify needs a table: a CONFIG file, --table PRESET or --json FILE".into());
-    };
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
-    if is_rows_yaml(&text) {
-        return rows_from_yaml_str(&text, &file).map_err(|e| e.to_string());
-    }
-    let config = Config::from_yaml_str(&text, &file).map_err(|e| e.to_string())?;
-    let doc = TableDoc::solve(&config).map_err(|e| format!("{file}: {e}"))?;
-    Ok(CoefficientRows::from_doc(&doc))
+fn verify_table(args: &VerifyArgs) -> anyhow::Result<TableSource> {
+    Ok(match (&args.table, &args.json, &args.config) {
+        (Some(name), _, _) => TableSource::Preset(name.clone()),
+        (None, Some(path), _) => TableSource::Json(path.clone()),
+        (None, None, Some(path)) => TableSource::Yaml(path.clone()),
+        (None, None, None) => anyhow::bail!("verify needs a table: a CONFIG file, --table PRESET or --json FILE"),
+    })
 }
 
-/// Reads a JSON table written by `run`.
-fn read_table_json(path: &Path) -> Result<TableDoc, String> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
-    serde_json::from_str(&text).map_err(|e| format!("{file}: not a polar-coeffs table JSON: {e}"))
-}
-
-fn verify_command(args: VerifyArgs) -> Result<ExitCode, String> {
-    let table = load_table(&args)?;
+fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let source = verify_table(&args)?;
+    let table = resolve(&source).map_err(|e| match source {
+        TableSource::Preset(_) => anyhow::Error::msg(format!("--table {e}")),
+        _ => app_error(e),
+    })?;
     let flag = |v: &Option<String>| v.clone().map(|v| (v, Origin::Flag));
     let settings = VerifySettings {
         shape: flag(&args.shape),
@@ -452,22 +423,18 @@ fn verify_command(args: VerifyArgs) -> Result<ExitCode, String> {
         steps: flag(&args.steps),
         beyond: flag(&args.beyond),
     };
-    let VerifyConfig { matrix: spec, mut options } = settings.validate().map_err(|e| e.to_string())?;
+    let VerifyConfig { matrix: spec, mut options } = settings.validate().map_err(flag_error)?;
     options.eps = args.eps;
     options.delta = args.delta;
     let matrix = match &args.matrix {
-        Some(path) => read_npy(path, args.max_elements),
-        None => generate(&spec, args.max_elements),
-    }
-    .map_err(|e| e.to_string())?;
-    let bar = progress_bar(0, args.quiet);
-    bar.set_message(format!("verifying {}", table.name));
-    let report = verify_with_progress(&table, &matrix, &options, &mut |done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })
-    .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
+        Some(path) => MatrixSource::Npy(path.clone()),
+        None => MatrixSource::Generated(spec),
+    };
+    let bar = Bar::new(args.quiet);
+    let report = app::verify::run(&table, &matrix, args.max_elements, &options, &bar).map_err(|e| {
+        // The library names the size cap by its meaning; here it is a flag.
+        anyhow::Error::msg(e.0.replace("the element cap", "--max-elements"))
+    })?;
     let text = match args.format {
         VerifyFormat::Table => verify_report::to_table(&report),
         VerifyFormat::Json => verify_report::to_json(&report),
@@ -477,115 +444,29 @@ fn verify_command(args: VerifyArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Renders `doc` in each format: (path under `out`, text).
-fn render_formats(doc: &TableDoc, formats: &[OutputFormat], out: &Path) -> Result<Vec<(PathBuf, String)>, String> {
-    formats
-        .iter()
-        .map(|&f| {
-            let e = emitter(f);
-            let text = e.render(doc).map_err(|err| err.to_string())?;
-            Ok((out.join(format!("{}.{}", doc.name, e.extension())), text))
-        })
-        .collect()
-}
-
-/// Writes rendered files, removing those already written when one fails.
-fn write_all(files: &[(PathBuf, String)]) -> Result<(), String> {
-    let mut written: Vec<&Path> = Vec::new();
-    for (file, text) in files {
-        if let Err(e) = write_atomically(file, text) {
-            for w in &written {
-                let _ = std::fs::remove_file(w);
-            }
-            return Err(format!("{}: cannot write: {e}", file.display()));
-        }
-        written.push(file);
-    }
-    Ok(())
-}
-
-fn emit_command(args: EmitArgs) -> Result<ExitCode, String> {
+fn emit_command(args: EmitArgs) -> anyhow::Result<ExitCode> {
     let formats =
         if args.format.is_empty() { vec![OutputFormat::Json, OutputFormat::Rust] } else { args.format.clone() };
-    let mut files = Vec::new();
-    for path in &args.json {
-        let doc = read_table_json(path)?;
-        files.extend(render_formats(&doc, &formats, &args.out).map_err(|e| format!("{}: {e}", path.display()))?);
-    }
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("{}: cannot create the output folder: {e}", args.out.display()))?;
-    write_all(&files)?;
-    for (file, _) in &files {
+    for file in app::emit::run(&args.json, &formats, &args.out).map_err(app_error)? {
         outln!("wrote {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// A table named on the command line: a file (JSON, run config or rows
-/// YAML) when one exists at that path, else a preset.
-fn resolve_table(spec: &str) -> Result<CoefficientRows, String> {
-    let path = Path::new(spec);
-    if path.is_file() {
-        if spec.ends_with(".json") {
-            return read_table_json(path).map(|d| CoefficientRows::from_doc(&d));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{spec}: cannot read: {e}"))?;
-        if is_rows_yaml(&text) {
-            return rows_from_yaml_str(&text, spec).map_err(|e| e.to_string());
-        }
-        let config = Config::from_yaml_str(&text, spec).map_err(|e| e.to_string())?;
-        return TableDoc::solve(&config).map(|d| CoefficientRows::from_doc(&d)).map_err(|e| format!("{spec}: {e}"));
-    }
-    preset(spec).map(|p| CoefficientRows::from_preset(&p)).ok_or_else(|| {
-        format!("{spec:?} is neither a file nor a known preset; the presets are: {}", PRESET_NAMES.join(", "))
-    })
-}
-
-/// A progress bar on stderr, hidden with `--quiet` or when stdout or stderr
-/// is not a terminal (piped output stays clean).
-pub fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if quiet || !std::io::stdout().is_terminal() || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-    {
-        bar.set_style(style);
-    }
-    bar
-}
-
-fn compare_command(args: CompareArgs) -> Result<ExitCode, String> {
-    let mut tables = Vec::new();
-    if args.tables.is_empty() {
-        let spec = crate::schedule::ScheduleSpec::new(vec![5; 8], &args.lower);
-        let schedule = crate::schedule::greedy(&spec).map_err(|e| e.to_string())?;
-        let config = Settings {
-            name: Some(("polar_coeffs_greedy_d5".into(), Origin::Flag)),
-            degree: Some((DegreeSpec::One("5".into()), Origin::Flag)),
-            steps: Some(("8".into(), Origin::Flag)),
-            lower: Some((args.lower.clone(), Origin::Flag)),
-            ..Settings::default()
-        }
-        .validate(&Origin::Flag)
-        .map_err(|e| e.to_string())?;
-        tables.push(CoefficientRows::from_doc(&TableDoc::from_schedule(&config.echo(), &schedule)));
-        for name in PRESET_NAMES {
-            tables.push(CoefficientRows::from_preset(&preset(name).expect("listed presets exist")));
-        }
+fn compare_command(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let tables = if args.tables.is_empty() {
+        default_tables(&args.lower).map_err(|e| anyhow::Error::msg(format!("--lower: {e}")))?
     } else {
-        for t in &args.tables {
-            tables.push(resolve_table(t)?);
-        }
-    }
-    let bad_shape = |flag: &str, v: &str| format!("{flag} = {v:?} is not allowed: rows x cols such as 1024x4096");
-    let cost_shape = parse_shape(&args.cost_shape).ok_or_else(|| bad_shape("--cost-shape", &args.cost_shape))?;
+        args.tables.iter().map(|t| resolve(&TableSource::Auto(t.clone()))).collect::<Result<_, _>>().map_err(app_error)?
+    };
+    let cost_shape = parse_shape(&args.cost_shape).ok_or_else(|| {
+        anyhow::Error::msg(format!(
+            "--cost-shape = {:?} is not allowed: rows x cols such as 1024x4096",
+            args.cost_shape
+        ))
+    })?;
     let matrix = match (&args.matrix, &args.shape) {
-        (Some(path), _) => {
-            Some(read_npy(path, crate::verify::matrix::DEFAULT_MAX_ELEMENTS).map_err(|e| e.to_string())?)
-        }
+        (Some(path), _) => Some(MatrixSource::Npy(path.clone())),
         (None, Some(shape)) => {
             let settings = VerifySettings {
                 shape: Some((shape.clone(), Origin::Flag)),
@@ -593,71 +474,28 @@ fn compare_command(args: CompareArgs) -> Result<ExitCode, String> {
                 seed: args.seed.clone().map(|s| (s, Origin::Flag)),
                 ..VerifySettings::default()
             };
-            let spec = settings.validate().map_err(|e| e.to_string())?.matrix;
-            Some(generate(&spec, crate::verify::matrix::DEFAULT_MAX_ELEMENTS).map_err(|e| e.to_string())?)
+            Some(MatrixSource::Generated(settings.validate().map_err(flag_error)?.matrix))
         }
         (None, None) => None,
     };
-    let shape = matrix.as_ref().map_or(cost_shape, |m| (m.m.nrows(), m.m.ncols()));
-    let options = CompareOptions { lower: args.lower.clone(), upper: args.upper.clone(), shape, steps: args.steps };
-    let bar = progress_bar(tables.len() as u64, args.quiet);
-    let mut reports = Vec::with_capacity(tables.len());
-    for table in &tables {
-        bar.set_message(table.name.clone());
-        reports.push(compare(std::slice::from_ref(table), &options, matrix.as_ref())?);
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    let mut report = reports.first().cloned().ok_or("no tables to compare")?;
-    report.tables = reports.into_iter().flat_map(|r| r.tables).collect();
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("{}: cannot create the output folder: {e}", args.out.display()))?;
-    let files = vec![
-        (args.out.join("compare.json"), compare_render::to_json(&report)),
-        (args.out.join("compare.md"), compare_render::to_markdown(&report)),
-    ];
-    write_all(&files)?;
-    out!("{}", compare_render::to_table(&report));
-    for (file, _) in &files {
+    let options = CompareOptions { lower: args.lower.clone(), upper: args.upper.clone(), shape: cost_shape, steps: args.steps };
+    let bar = Bar::new(args.quiet);
+    let outcome =
+        app::compare::run(&tables, options, matrix.as_ref(), &args.out, args.plots_out.as_deref(), &bar).map_err(|e| {
+            // The library names the interval ends by their keys; here they are flags.
+            anyhow::Error::msg(e.0.replacen("lower = ", "--lower ", 1).replacen("upper = ", "--upper ", 1))
+        })?;
+    out!("{}", compare_render::to_table(&outcome.report));
+    for file in &outcome.written {
         outln!("  wrote {}", file.display());
     }
-    let dir = args.plots_out.as_deref().unwrap_or(&args.out);
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
-    for file in crate::plot::save(&comparison(&report), &dir.join("compare"), &[ImageFormat::Png, ImageFormat::Svg])? {
+    for file in &outcome.drawn {
         outln!("  drew {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// A JSON document `plot` can draw.
-enum PlotInput {
-    Table(Box<TableDoc>),
-    Verification(Box<VerifyReport>),
-    Comparison(Box<CompareReport>),
-}
-
-/// Reads a JSON file and tells which document it is by its keys, then parses
-/// it fully (serde names any missing or malformed field).
-fn read_plot_input(path: &Path) -> Result<PlotInput, String> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{file}: cannot read: {e}"))?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{file}: not JSON: {e}"))?;
-    let has = |k: &str| value.get(k).is_some();
-    let typed = |e: serde_json::Error| format!("{file}: {e}");
-    if has("runs") {
-        Ok(PlotInput::Verification(Box::new(serde_json::from_value(value).map_err(typed)?)))
-    } else if has("tables") {
-        Ok(PlotInput::Comparison(Box::new(serde_json::from_value(value).map_err(typed)?)))
-    } else if has("precision_bits") || has("steps") {
-        Ok(PlotInput::Table(Box::new(serde_json::from_value(value).map_err(typed)?)))
-    } else {
-        Err(format!(
-            "{file}: not a polar-coeffs table, verification or comparison JSON (no `steps`, `runs` or `tables` field)"
-        ))
-    }
-}
-
-fn plot_command(args: PlotArgs) -> Result<ExitCode, String> {
+fn plot_command(args: PlotArgs) -> anyhow::Result<ExitCode> {
     let formats: Vec<ImageFormat> = args
         .format
         .iter()
@@ -666,52 +504,19 @@ fn plot_command(args: PlotArgs) -> Result<ExitCode, String> {
             PlotFormat::Svg => ImageFormat::Svg,
         })
         .collect();
-    let others: Vec<CoefficientRows> = args.with.iter().map(|name| resolve_table(name)).collect::<Result<_, _>>()?;
-    // Read everything first: a malformed file stops the command before any figure is drawn.
-    let inputs: Vec<PlotInput> = args.files.iter().map(|p| read_plot_input(p)).collect::<Result<_, _>>()?;
-    let verifications: Vec<&VerifyReport> = inputs
+    let others = args
+        .with
         .iter()
-        .filter_map(|i| if let PlotInput::Verification(v) = i { Some(v.as_ref()) } else { None })
-        .collect();
-    let mut drawn = Vec::new();
-    for input in &inputs {
-        match input {
-            PlotInput::Table(doc) => {
-                let verification = verifications.iter().copied().find(|v| v.table == doc.name);
-                let mut kinds = vec![PlotKind::Response, PlotKind::Steps, PlotKind::Convergence, PlotKind::Loss];
-                if verification.is_some() {
-                    kinds.push(PlotKind::SingularValues);
-                }
-                drawn.extend(table_figures(doc, &others, verification, &kinds, &args.out.join(&doc.name), &formats)?);
-            }
-            PlotInput::Verification(v) => {
-                if inputs.iter().any(|i| matches!(i, PlotInput::Table(d) if d.name == v.table)) {
-                    continue; // drawn with its table
-                }
-                let dir = args.out.join(&v.table);
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
-                drawn.extend(crate::plot::save(&singular_values(v), &dir.join("singular_values"), &formats)?);
-                drawn.extend(crate::plot::save(
-                    &verification_convergence(v),
-                    &dir.join("verify_convergence"),
-                    &formats,
-                )?);
-            }
-            PlotInput::Comparison(c) => {
-                std::fs::create_dir_all(&args.out)
-                    .map_err(|e| format!("{}: cannot create the plot folder: {e}", args.out.display()))?;
-                drawn.extend(crate::plot::save(&comparison(c), &args.out.join("compare"), &formats)?);
-            }
-        }
-    }
-    for file in &drawn {
+        .map(|name| resolve(&TableSource::Auto(name.clone())))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(app_error)?;
+    for file in app::plot::run(&args.files, &others, &args.out, &formats).map_err(app_error)? {
         outln!("drew {}", file.display());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn solve(args: SolveArgs) -> Result<ExitCode, String> {
+fn solve_command(args: SolveArgs) -> anyhow::Result<ExitCode> {
     let flag = |v: Option<String>| v.map(|v| (v, Origin::Flag));
     let degree = if args.degree.contains(',') {
         DegreeSpec::PerStep(args.degree.split(',').map(|s| s.trim().to_string()).collect())
@@ -736,12 +541,12 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         plots: None,
         adam: None,
     };
-    let config = settings.validate(&Origin::Flag).map_err(|e| e.to_string())?;
-    let doc = TableDoc::solve(&config).map_err(|e| e.to_string())?;
+    let config = settings.validate(&Origin::Flag).map_err(flag_error)?;
+    let doc = solve(&config)?;
     let text = match args.format {
         Format::Table => summary_table(&doc),
-        Format::Json => JsonEmitter.render(&doc).map_err(|e| e.to_string())?,
-        Format::Rust => RustEmitter.render(&doc).map_err(|e| e.to_string())?,
+        Format::Json => JsonEmitter.render(&doc)?,
+        Format::Rust => RustEmitter.render(&doc)?,
     };
     out!("{text}");
     if !doc.all_converged {
@@ -749,61 +554,4 @@ fn solve(args: SolveArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(EXIT_NOT_CONVERGED));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The Adam run's losses, and those of the tables it is compared with.
-pub fn optimisation_summary(o: &crate::table::OptimisationDoc) -> String {
-    let mut out = format!(
-        "adam: loss {:.10e} -> {:.10e} in {} iterations ({})",
-        o.initial_loss, o.final_loss, o.iterations, o.termination
-    );
-    if o.loss_before_rounding != o.final_loss {
-        let _ = write!(out, "; {:.10e} before rounding to the representable type", o.loss_before_rounding);
-    }
-    out.push('\n');
-    for c in &o.compared {
-        let verdict = if o.final_loss <= c.loss { "no higher" } else { "HIGHER" };
-        let _ = writeln!(out, "  same loss for {}: {:.10e} (this table's is {verdict})", c.name, c.loss);
-    }
-    if let Some([lo, hi]) = o.band_reached {
-        let _ = writeln!(out, "  band reached: f in [{lo:.4}, {hi:.4}] over [lower, upper]");
-    }
-    out
-}
-
-/// The short per-step table printed by `run` and `solve --format table`.
-pub fn summary_table(doc: &TableDoc) -> String {
-    let c = &doc.config;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: {} steps on [{}, {}], cushion {}, safety {} ({}), {} bits",
-        doc.name,
-        doc.steps.len(),
-        c.lower,
-        c.upper,
-        c.cushion,
-        c.safety,
-        c.safety_mode.as_str(),
-        doc.precision_bits
-    );
-    let _ = writeln!(
-        out,
-        "{:>4} {:>3}  {:<26} {:<26} {:<26} remez",
-        "step", "deg", "step error", "composed error", "x coefficient"
-    );
-    for s in &doc.steps {
-        let _ = writeln!(
-            out,
-            "{:>4} {:>3}  {:<26} {:<26} {:<26} {} ({} it)",
-            s.step,
-            s.degree,
-            summary(&s.step_error, SUMMARY_DIGITS),
-            summary(&s.composed_error, SUMMARY_DIGITS),
-            summary(&s.coefficients[0], SUMMARY_DIGITS),
-            s.remez.as_ref().map_or("adam", |r| r.status.as_str()),
-            s.remez.as_ref().map_or(0, |r| r.iterations)
-        );
-    }
-    out
 }

@@ -6,7 +6,7 @@
 //! ```
 //! use polar_coeffs::compare::{compare, CompareOptions};
 //! use polar_coeffs::presets::preset;
-//! use polar_coeffs::verify::CoefficientRows;
+//! use polar_coeffs::rows::CoefficientRows;
 //!
 //! let jordan = CoefficientRows::from_preset(&preset("jordan").unwrap());
 //! let report = compare(&[jordan], &CompareOptions::default(), None).unwrap();
@@ -17,9 +17,10 @@
 use rug::Float;
 use serde::{Deserialize, Serialize};
 
-use crate::poly::{OddPoly, distance_from_one};
-use crate::precision::{parse_decimal, to_decimal};
-use crate::verify::{Beyond, CoefficientRows, Dtype, VerifyOptions, matrix::TestMatrix, verify};
+use crate::poly::{OddPoly, composed_images, distance_from_one};
+use crate::precision::{DecimalError, parse_decimal, to_decimal};
+use crate::rows::{Beyond, CoefficientRows, RowsError};
+use crate::verify::{Dtype, VerifyError, VerifyOptions, matrix::TestMatrix, verify};
 
 /// Working precision of the interval images.
 pub const COMPARE_PRECISION: u32 = 256;
@@ -40,10 +41,57 @@ pub struct CompareOptions {
     pub steps: Option<usize>,
 }
 
+/// Default ℓ of a comparison.
+pub const DEFAULT_LOWER: &str = "1e-3";
+/// Default u of a comparison.
+pub const DEFAULT_UPPER: &str = "1";
+/// Default shape of the cost model.
+pub const DEFAULT_COST_SHAPE: (usize, usize) = (1024, 4096);
+
 impl Default for CompareOptions {
     fn default() -> Self {
-        Self { lower: "1e-3".into(), upper: "1".into(), shape: (1024, 4096), steps: None }
+        Self { lower: DEFAULT_LOWER.into(), upper: DEFAULT_UPPER.into(), shape: DEFAULT_COST_SHAPE, steps: None }
     }
+}
+
+/// Why a comparison could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// An interval end that is not a decimal number.
+    #[error("{key} = {value:?} is not allowed: {source}")]
+    End {
+        /// `lower` or `upper`.
+        key: &'static str,
+        /// The text.
+        value: String,
+        /// Why it does not parse.
+        source: DecimalError,
+    },
+    /// Interval ends out of order.
+    #[error("lower = {lower} is not allowed: 0 < lower < upper = {upper}")]
+    Interval {
+        /// ℓ.
+        lower: String,
+        /// u.
+        upper: String,
+    },
+    /// Unusable rows.
+    #[error(transparent)]
+    Rows(#[from] RowsError),
+    /// The bf16 measurement failed.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// A coefficient MPFR cannot read.
+    #[error("table {table}: {source}")]
+    Decimal {
+        /// Table name.
+        table: String,
+        /// Why.
+        source: DecimalError,
+    },
+    /// No tables were given.
+    #[error("no tables to compare")]
+    NoTables,
 }
 
 /// One table after one step.
@@ -110,51 +158,69 @@ pub fn step_flops(n: usize, m: usize, degree: u32) -> f64 {
 ///
 /// # Errors
 ///
-/// A message for unusable rows or interval ends.
+/// [`CompareError`] for unusable rows or interval ends, or no tables.
 pub fn compare(
     tables: &[CoefficientRows],
     options: &CompareOptions,
     matrix: Option<&TestMatrix>,
-) -> Result<CompareReport, String> {
+) -> Result<CompareReport, CompareError> {
+    compare_with_progress(tables, options, matrix, &crate::progress::Silent)
+}
+
+/// [`compare`], reporting each table done to `progress`.
+///
+/// # Errors
+///
+/// As [`compare`].
+pub fn compare_with_progress(
+    tables: &[CoefficientRows],
+    options: &CompareOptions,
+    matrix: Option<&TestMatrix>,
+    progress: &dyn crate::progress::Progress,
+) -> Result<CompareReport, CompareError> {
     let prec = COMPARE_PRECISION;
-    let lower = parse_decimal(&options.lower, prec).map_err(|e| format!("--lower: {e}"))?;
-    let upper = parse_decimal(&options.upper, prec).map_err(|e| format!("--upper: {e}"))?;
-    if !(lower > 0 && lower < upper) {
-        return Err(format!("--lower {} is not allowed: 0 < lower < upper = {}", options.lower, options.upper));
+    if tables.is_empty() {
+        return Err(CompareError::NoTables);
     }
+    let end = |key, text: &str| {
+        parse_decimal(text, prec).map_err(|source| CompareError::End { key, value: text.to_string(), source })
+    };
+    let lower = end("lower", &options.lower)?;
+    let upper = end("upper", &options.upper)?;
+    if !(lower > 0 && lower < upper) {
+        return Err(CompareError::Interval { lower: options.lower.clone(), upper: options.upper.clone() });
+    }
+    progress.set_length(tables.len() as u64);
     let (n, m) = options.shape;
     let mut out = Vec::with_capacity(tables.len());
-    for table in tables {
+    for (done, table) in tables.iter().enumerate() {
+        progress.set_message(&table.name);
         table.validate()?;
         let polys: Vec<(OddPoly, Vec<Float>)> = table
             .rows
             .iter()
             .map(|r| {
-                let texts: Vec<&str> = r.iter().map(String::as_str).collect();
-                let p = OddPoly::from_decimals(&texts, prec).map_err(|e| format!("table {}: {e}", table.name))?;
+                let p = OddPoly::new(r.iter().map(|c| parse_decimal(c, prec)).collect::<Result<_, _>>()?);
                 let crit = p.positive_critical_points();
                 Ok((p, crit))
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, DecimalError>>()
+            .map_err(|source| CompareError::Decimal { table: table.name.clone(), source })?;
         let steps = options.steps.unwrap_or(table.default_steps);
         let measured = match matrix {
             Some(mat) => {
                 let vo = VerifyOptions { dtypes: vec![Dtype::Bf16], steps: Some(steps), ..VerifyOptions::default() };
-                let report = verify(table, mat, &vo).map_err(|e| e.to_string())?;
+                let report = verify(table, mat, &vo)?;
                 Some(report.runs[0].steps.iter().skip(1).map(|s| s.polar_error_spectral).collect::<Vec<f64>>())
             }
             None => None,
         };
-        let (mut lo, mut hi) = (lower.clone(), upper.clone());
+        let order: Vec<usize> = (0..steps).map(|t| table.row_index(t, Beyond::RepeatLast)).collect();
+        let images = composed_images(order.iter().map(|&r| (&polys[r].0, polys[r].1.as_slice())), &lower, &upper);
         let mut flops = 0.0;
         let mut rows = Vec::with_capacity(steps);
-        for t in 0..steps {
-            let r = table.row_index(t, Beyond::RepeatLast);
-            let (p, crit) = &polys[r];
-            let (a, b) = p.image(&lo, &hi, crit);
-            lo = a;
-            hi = b;
-            flops += step_flops(n, m, p.degree());
+        for (t, (&r, (lo, hi))) in order.iter().zip(images).enumerate() {
+            flops += step_flops(n, m, polys[r].0.degree());
             rows.push(CompareStep {
                 step: t + 1,
                 row: r + 1,
@@ -166,6 +232,7 @@ pub fn compare(
             });
         }
         out.push(TableComparison { name: table.name.clone(), source: table.source.clone(), steps: rows });
+        progress.set_position(done as u64 + 1);
     }
     Ok(CompareReport {
         lower: options.lower.clone(),
@@ -174,7 +241,7 @@ pub fn compare(
         matrix: matrix.map(|m| m.description.clone()),
         beyond_last_row: Beyond::RepeatLast,
         tables: out,
-        tool_version: crate::table::TOOL_VERSION.to_string(),
+        tool_version: crate::TOOL_VERSION.to_string(),
     })
 }
 
@@ -183,7 +250,7 @@ pub mod render {
     use std::fmt::Write;
 
     use super::CompareReport;
-    use crate::table::summary;
+    use crate::precision::summary;
 
     /// Digits of the errors in the summary matrix.
     const SUMMARY_MATRIX_DIGITS: usize = 4;

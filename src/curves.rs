@@ -8,7 +8,8 @@
 //! assert!((curve.last().unwrap().1 - 1.0).abs() < 1e-12); // f(1) = 1
 //! ```
 
-use crate::verify::eval_odd;
+use crate::poly::eval_odd_f64;
+use crate::rows::repeat_last;
 
 /// The composed response f(x) = p_T ∘ … ∘ p_1 (x) at `n` log-spaced points
 /// of [`x_lo`, `x_hi`], applying `steps` rows (the last row repeated past
@@ -20,15 +21,16 @@ pub fn response(rows: &[Vec<f64>], steps: usize, x_lo: f64, x_hi: f64, n: usize)
             let x = if n == 1 { x_lo } else { (a + (b - a) * i as f64 / (n - 1) as f64).exp() };
             let mut y = x;
             for t in 0..steps {
-                y = eval_odd(&rows[t.min(rows.len() - 1)], y);
+                y = eval_odd_f64(&rows[repeat_last(t, rows.len())], y);
             }
             (x, y)
         })
         .collect()
 }
 
-/// Decimal rows parsed to f64 (correctly rounded by Rust's parser); entries
-/// that do not parse become NaN and show as gaps.
-pub fn rows_f64(rows: &[Vec<String>]) -> Vec<Vec<f64>> {
-    rows.iter().map(|r| r.iter().map(|c| c.trim().parse().unwrap_or(f64::NAN)).collect()).collect()
+/// The x-range a response figure shows for a table fitted on [`lower`,
+/// `upper`]: a decade below the lower end (where the table is not meant to
+/// work) to 10% past the upper end (where safety margins show).
+pub fn response_range(lower: f64, upper: f64) -> (f64, f64) {
+    (lower / 10.0, upper * 1.1)
 }

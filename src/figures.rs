@@ -1,74 +1,63 @@
 //! Which figures a table, a verification or a comparison gets, and the data
 //! each one draws: the glue between the documents and [`crate::plot`].
+//! Figures are rendered to bytes here; writing them is the caller's (so that
+//! a run writes its files as one set).
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::compare::CompareReport;
-use crate::curves::{response, rows_f64};
-use crate::plot::{self, Comparison, Convergence, ImageFormat, Line, Response, SingularValues, StepErrors};
+use crate::curves::{response, response_range};
+use crate::plot::{
+    Comparison, Convergence, ImageFormat, Line, PlotError, PlotKind, Response, SingularValues, StepErrors, render_files,
+};
+use crate::precision::parse_decimal;
+use crate::rows::CoefficientRows;
 use crate::table::TableDoc;
-use crate::verify::{CoefficientRows, VerifyReport};
+use crate::verify::VerifyReport;
+
+/// A figure file rendered but not written: (path, bytes).
+pub type Rendered = Vec<(PathBuf, Vec<u8>)>;
+
+/// Why figures could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum FigureError {
+    /// A number in a document is not a decimal (a hand-edited JSON).
+    #[error("{what} = {text:?} is not a decimal number")]
+    Number {
+        /// Which field.
+        what: String,
+        /// The text.
+        text: String,
+    },
+    /// Rows that cannot be evaluated.
+    #[error(transparent)]
+    Rows(#[from] crate::rows::RowsError),
+    /// Drawing failed.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    /// The singular-value figure was asked for without a verification.
+    #[error("{0}: singular_values needs a verification")]
+    NeedsVerification(String),
+}
 
 /// Samples of a response curve.
 pub const RESPONSE_SAMPLES: usize = 600;
 
-/// A kind of figure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PlotKind {
-    /// The composed f(x).
-    Response,
-    /// Each step's equioscillation.
-    Steps,
-    /// Error after each step (guaranteed, and measured when verified).
-    Convergence,
-    /// Singular values per step (needs a verification).
-    SingularValues,
-    /// The loss history of an Adam run.
-    Loss,
+/// A decimal from a document as the nearest f64 (MPFR rounds it once; values
+/// beyond f64's range become ±inf or 0, which the log axes clamp).
+fn number(what: &str, text: &str) -> Result<f64, FigureError> {
+    parse_decimal(text, 64)
+        .map(|x| x.to_f64())
+        .map_err(|_| FigureError::Number { what: what.to_string(), text: text.to_string() })
 }
 
-impl PlotKind {
-    /// Parses a kind name.
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "response" => Self::Response,
-            "steps" => Self::Steps,
-            "convergence" => Self::Convergence,
-            "singular_values" => Self::SingularValues,
-            "loss" => Self::Loss,
-            _ => return None,
-        })
-    }
-
-    /// The file stem of this kind's figure.
-    pub fn stem(self) -> &'static str {
-        match self {
-            Self::Response => "response",
-            Self::Steps => "steps",
-            Self::Convergence => "convergence",
-            Self::SingularValues => "singular_values",
-            Self::Loss => "loss",
-        }
-    }
-}
-
-/// The plot kind names a config accepts.
-pub const PLOT_KIND_NAMES: &str = "response, steps, convergence, singular_values, loss";
-
-fn parse_f64(s: &str) -> f64 {
-    s.trim().parse().unwrap_or(f64::NAN)
-}
-
-/// Draws a table's figures into `dir` (created if missing): the kinds asked
-/// for, comparing the response with `others`, and adding measured errors and
-/// singular values from `verification` when given.
+/// Renders a table's figures as files in `dir`: the kinds asked for,
+/// comparing the response with `others`, and adding measured errors and
+/// singular values from `verification` when given. Nothing is written.
 ///
 /// # Errors
 ///
-/// A message naming what could not be drawn or written.
+/// [`FigureError`] naming what could not be drawn.
 pub fn table_figures(
     doc: &TableDoc,
     others: &[CoefficientRows],
@@ -76,55 +65,58 @@ pub fn table_figures(
     kinds: &[PlotKind],
     dir: &Path,
     formats: &[ImageFormat],
-) -> Result<Vec<PathBuf>, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: cannot create the plot folder: {e}", dir.display()))?;
-    let (lower, upper) = (parse_f64(&doc.config.lower), parse_f64(&doc.config.upper));
+) -> Result<Rendered, FigureError> {
+    let (lower, upper) = (number("config.lower", &doc.config.lower)?, number("config.upper", &doc.config.upper)?);
     let mut written = Vec::new();
     for &kind in kinds {
         let stem = dir.join(kind.stem());
         let files = match kind {
             PlotKind::Response => {
-                let own = CoefficientRows::from_doc(doc);
+                let own = doc.rows();
+                let (x_lo, x_hi) = response_range(lower, upper);
                 let lines: Vec<Line> = std::iter::once(&own)
                     .chain(others)
                     .map(|t| {
                         let steps = t.default_steps;
-                        Line {
+                        Ok(Line {
                             label: format!("{} ({steps} steps)", t.name),
-                            points: response(&rows_f64(&t.rows), steps, lower / 10.0, upper * 1.1, RESPONSE_SAMPLES),
+                            points: response(&t.rows_f64()?, steps, x_lo, x_hi, RESPONSE_SAMPLES),
                             dashed: false,
-                        }
+                        })
                     })
-                    .collect();
+                    .collect::<Result<_, FigureError>>()?;
                 let plot = Response {
                     title: format!("{}: composed response after {} steps", doc.name, doc.steps.len()),
                     lines,
                     lower,
                     upper,
-                    band: parse_f64(&doc.final_error),
+                    band: number("final_error", &doc.final_error)?,
                 };
-                plot::save(&plot, &stem, formats)?
+                render_files(&plot, &stem, formats)?
             }
             PlotKind::Steps => {
-                let panels: Vec<_> = doc
-                    .steps
-                    .iter()
-                    .filter_map(|s| {
-                        let e = parse_f64(&s.remez.as_ref()?.levelled_error);
-                        Some((format!("step {}: E = {}", s.step, plot::tick(e)), s.error_curve.clone()?))
-                    })
-                    .collect();
+                let mut panels = Vec::new();
+                for s in &doc.steps {
+                    if let (Some(remez), Some(curve)) = (&s.remez, &s.error_curve) {
+                        let e = number("levelled_error", &remez.levelled_error)?;
+                        panels.push((format!("step {}: E = {}", s.step, crate::plot::tick(e)), curve.clone()));
+                    }
+                }
                 if panels.is_empty() {
                     continue; // no minimax steps to draw (an Adam table)
                 }
                 let plot =
                     StepErrors { title: format!("{}: (1 - p_t(x)) / E_t across each fit interval", doc.name), panels };
-                plot::save(&plot, &stem, formats)?
+                render_files(&plot, &stem, formats)?
             }
             PlotKind::Convergence => {
                 let mut lines = vec![Line {
                     label: "guaranteed max |1 - f| on [lower, upper]".into(),
-                    points: doc.steps.iter().map(|s| (s.step as f64, parse_f64(&s.composed_error))).collect(),
+                    points: doc
+                        .steps
+                        .iter()
+                        .map(|s| Ok((s.step as f64, number("composed_error", &s.composed_error)?)))
+                        .collect::<Result<_, FigureError>>()?,
                     dashed: true,
                 }];
                 if let Some(v) = verification {
@@ -137,7 +129,7 @@ pub fn table_figures(
                     }
                 }
                 let plot = Convergence { title: format!("{}: error after each step", doc.name), lines };
-                plot::save(&plot, &stem, formats)?
+                render_files(&plot, &stem, formats)?
             }
             PlotKind::Loss => {
                 let Some(o) = &doc.optimisation else { continue };
@@ -149,11 +141,11 @@ pub fn table_figures(
                         dashed: false,
                     },
                 };
-                plot::save(&plot, &stem, formats)?
+                render_files(&plot, &stem, formats)?
             }
             PlotKind::SingularValues => {
-                let v = verification.ok_or_else(|| format!("{}: singular_values needs a verification", doc.name))?;
-                plot::save(&singular_values(v), &stem, formats)?
+                let v = verification.ok_or_else(|| FigureError::NeedsVerification(doc.name.clone()))?;
+                render_files(&singular_values(v), &stem, formats)?
             }
         };
         written.extend(files);
@@ -193,26 +185,32 @@ pub fn verification_convergence(v: &VerifyReport) -> Convergence {
 }
 
 /// The comparison figure of a `compare` report.
-pub fn comparison(report: &CompareReport) -> Comparison {
-    let by = |cost: bool| -> Vec<Line> {
+///
+/// # Errors
+///
+/// [`FigureError::Number`] for a worst-case error that is not a decimal.
+pub fn comparison(report: &CompareReport) -> Result<Comparison, FigureError> {
+    let by = |cost: bool| -> Result<Vec<Line>, FigureError> {
         report
             .tables
             .iter()
-            .map(|t| Line {
-                label: t.name.clone(),
-                points: t
+            .map(|t| {
+                let points = t
                     .steps
                     .iter()
-                    .map(|s| (if cost { s.cumulative_gflop } else { s.step as f64 }, parse_f64(&s.worst_error)))
-                    .collect(),
-                dashed: false,
+                    .map(|s| {
+                        let x = if cost { s.cumulative_gflop } else { s.step as f64 };
+                        Ok((x, number("worst_error", &s.worst_error)?))
+                    })
+                    .collect::<Result<_, FigureError>>()?;
+                Ok(Line { label: t.name.clone(), points, dashed: false })
             })
             .collect()
     };
-    Comparison {
+    Ok(Comparison {
         title: format!("worst case on [{}, {}]", report.lower, report.upper),
-        by_step: by(false),
-        by_cost: by(true),
+        by_step: by(false)?,
+        by_cost: by(true)?,
         cost_label: format!("cumulative GFLOP for a {}x{} matrix", report.shape[0], report.shape[1]),
-    }
+    })
 }

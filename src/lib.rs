@@ -2,39 +2,88 @@
 //! iterations, derived in arbitrary precision.
 //!
 //! ```
-//! use polar_coeffs::config::Config;
-//! use polar_coeffs::emit::{Emitter, RustEmitter};
-//! use polar_coeffs::table::TableDoc;
+//! use polar_coeffs::{Config, Emitter, RustEmitter, solve};
 //!
 //! let yaml = "name: greedy_d5\ndegree: 5\nsteps: 8\nlower: 1e-3\n";
 //! let config = Config::from_yaml_str(yaml, "greedy_d5.yaml").unwrap();
-//! let table = TableDoc::solve(&config).unwrap();
+//! let table = solve(&config).unwrap();
+//! println!("final error {}", table.final_error);
 //! assert!(table.final_error.starts_with("6.959756447331088394"));
 //! println!("{}", RustEmitter.render(&table).unwrap());
 //! ```
 //!
-//! Modules, one job each (see ARCHITECTURE.md):
-//! [`precision`] (decimal ↔ MPFR, rounding to f64/f32), [`poly`] (odd
-//! polynomials), [`remez`] (one minimax step), [`schedule`] (greedy
-//! composition), [`adam`] (gradient descent on the composed function),
-//! [`config`] (YAML → validated config), [`table`] (the result document),
-//! [`emit`] (output formats), [`presets`] (published tables), [`verify`]
-//! (tables on matrices in f64/f32/bf16), [`compare`] (tables side by side),
-//! [`curves`] and [`figures`] (plot data), [`plot`] (drawing), [`cli`] (the
-//! command line).
+//! The numerics alone, without a config:
+//!
+//! ```
+//! use polar_coeffs::{ScheduleSpec, greedy};
+//!
+//! let schedule = greedy(&ScheduleSpec::new(vec![5; 8], "1e-3")).unwrap();
+//! assert!(schedule.all_converged());
+//! assert!(schedule.final_error().to_f64() < 1e-28);
+//! ```
+//!
+//! # Layers
+//!
+//! Each module imports only from the layers below it (ARCHITECTURE.md states
+//! the rule; a test enforces it):
+//!
+//! - base: [`precision`] (decimal ↔ MPFR), [`poly`] (odd polynomials),
+//!   [`presets`] (published tables), [`rows`] (coefficient rows as pasted),
+//!   [`names`], [`normalise`], [`io`] (atomic writes), [`progress`];
+//! - engines: [`remez`] (one minimax step), [`schedule`] (the greedy chain),
+//!   [`adam`] (Adam on the composed function), [`verify`] (tables on
+//!   matrices), [`compare`] (tables side by side), [`curves`], [`plot`];
+//! - documents: [`table`] (the result as JSON, and its output vocabulary);
+//! - inputs: [`config`] (YAML or flags → a validated [`Config`]);
+//! - use cases: [`solve()`](solve()), [`emit`] (output formats), `figures`
+//!   (with the `plots` feature), [`summary`] (terminal tables);
+//! - app: [`app`] (the run, verify, compare and plot pipelines);
+//! - face: `cli` (with the `cli` feature).
+//!
+//! # Features
+//!
+//! `cli` (clap, indicatif, anyhow) and `plots` (plotters, png) are on by
+//! default; `default-features = false` keeps the numerics, configs,
+//! documents, emitters and verification.
+
+#![warn(missing_docs)]
 
 pub mod adam;
+pub mod app;
+#[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod curves;
 pub mod emit;
+#[cfg(feature = "plots")]
 pub mod figures;
+pub mod io;
+pub mod names;
+pub mod normalise;
 pub mod plot;
 pub mod poly;
 pub mod precision;
 pub mod presets;
+pub mod progress;
 pub mod remez;
+pub mod rows;
 pub mod schedule;
+pub mod solve;
+pub mod summary;
 pub mod table;
 pub mod verify;
+
+/// The tool's version, written into every output.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub use compare::{CompareOptions, CompareReport, compare};
+pub use config::{Config, ConfigError};
+pub use emit::{Emitter, JsonEmitter, RustEmitter};
+pub use remez::{Minimax, RemezOptions, RemezStatus, minimax};
+pub use rows::CoefficientRows;
+pub use schedule::{Schedule, ScheduleSpec, greedy};
+pub use solve::{SolveError, solve};
+pub use table::TableDoc;
+pub use verify::{VerifyOptions, VerifyReport, verify};

@@ -297,6 +297,30 @@ fn bisect_root(g: &[Float], mut a: Float, mut b: Float, prec: u32) -> Float {
     x
 }
 
+/// The images of `[a, b]` under a composition, step by step: entry t is the
+/// exact image after the first t + 1 polynomials, each given with its
+/// positive critical points. The one walk behind every composed error.
+pub fn composed_images<'a>(
+    steps: impl IntoIterator<Item = (&'a OddPoly, &'a [Float])>,
+    a: &Float,
+    b: &Float,
+) -> Vec<(Float, Float)> {
+    let (mut lo, mut hi) = (a.clone(), b.clone());
+    let mut out = Vec::new();
+    for (p, crit) in steps {
+        (lo, hi) = p.image(&lo, &hi, crit);
+        out.push((lo.clone(), hi.clone()));
+    }
+    out
+}
+
+/// p(x) for an odd polynomial with f64 coefficients of x, x³, … (Horner in
+/// x²): how a pasted row is evaluated in double precision.
+pub fn eval_odd_f64(coeffs: &[f64], x: f64) -> f64 {
+    let t = x * x;
+    coeffs.iter().rev().fold(0.0, |acc, c| acc * t + c) * x
+}
+
 /// Distance from 1 of the interval `[lo, hi]`: max(|1 − lo|, |1 − hi|).
 pub fn distance_from_one(lo: &Float, hi: &Float) -> Float {
     let prec = lo.prec().max(hi.prec());

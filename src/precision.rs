@@ -122,6 +122,15 @@ pub fn log2_ratio_bits(a: &Float, b: &Float) -> u32 {
     }
 }
 
+/// `text` (a decimal printed by the tool) shortened to `digits` significant
+/// digits for summaries: re-rounded by MPFR, not truncated.
+pub fn summary(text: &str, digits: usize) -> String {
+    match parse_decimal(text, 4 * text.len() as u32 + 64) {
+        Ok(x) => to_decimal(&x, digits),
+        Err(_) => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

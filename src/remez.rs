@@ -118,8 +118,20 @@ impl Default for RemezOptions {
 }
 
 /// How a solve ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RemezStatus {
     /// Equioscillation holds to the documented tolerance.
     Converged,
@@ -188,7 +200,52 @@ pub struct Minimax {
     pub message: Option<String>,
 }
 
+/// Samples of (1 − p(x)) / E over a fit interval, x given as its position
+/// (x − ℓ)/(u − ℓ) ∈ [0, 1]: the picture of a fit's equioscillation.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorCurve {
+    /// Positions of the samples (Chebyshev-spaced, dense at both ends).
+    pub positions: Vec<f64>,
+    /// (1 − p(x)) / E at the samples.
+    pub errors: Vec<f64>,
+    /// Positions of the q + 2 equioscillation (reference) points.
+    pub reference_positions: Vec<f64>,
+    /// (1 − p(x)) / E at the reference points (±1 up to the tolerance).
+    pub reference_errors: Vec<f64>,
+}
+
+/// Samples per error curve.
+pub const ERROR_CURVE_SAMPLES: usize = 96;
+
 impl Minimax {
+    /// The normalised error curve of the fit, computed at the solver's
+    /// internal precision (late steps live in intervals 1e-85 wide).
+    pub fn error_curve(&self) -> ErrorCurve {
+        let prec = self.internal_precision;
+        let width = Float::with_val(prec, &self.upper - &self.lower);
+        let e = &self.levelled_error;
+        let at = |x: &Float| -> (f64, f64) {
+            let pos = Float::with_val(prec, x - &self.lower) / &width;
+            let err = Float::with_val(prec, 1 - self.poly.eval(x)) / e;
+            (pos.to_f64(), err.to_f64())
+        };
+        let n = ERROR_CURVE_SAMPLES;
+        let pi = Float::with_val(prec, Constant::Pi);
+        let (positions, errors): (Vec<f64>, Vec<f64>) = (0..=n)
+            .map(|k| {
+                // x = ℓ + (u − ℓ)(1 − cos(πk/n))/2
+                let c = Float::with_val(prec, &pi * k as u32) / n as u32;
+                let frac = (1 - c.cos()) / 2u32;
+                let x = Float::with_val(prec, &self.lower + Float::with_val(prec, &width * frac));
+                at(&x)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .unzip();
+        let (reference_positions, reference_errors) = self.reference.iter().map(at).unzip();
+        ErrorCurve { positions, errors, reference_positions, reference_errors }
+    }
+
     /// The interior reference points: every positive critical point of p.
     pub fn critical_points(&self) -> &[Float] {
         &self.reference[1..self.reference.len() - 1]

@@ -27,7 +27,7 @@
 
 use rug::Float;
 
-use crate::poly::{OddPoly, distance_from_one};
+use crate::poly::{OddPoly, composed_images, distance_from_one};
 use crate::precision::{DecimalError, log2_ratio_bits, parse_decimal};
 use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, minimax};
 
@@ -38,8 +38,21 @@ use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, m
 pub const MAX_NARROWNESS_BITS: u32 = 1 << 16;
 
 /// Where the safety factor is applied (MATH.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SafetyMode {
     /// Run the recursion unscaled, then scale every row but the last.
     #[default]
@@ -51,10 +64,7 @@ pub enum SafetyMode {
 impl SafetyMode {
     /// The config spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::After => "after",
-            Self::Inside => "inside",
-        }
+        self.into()
     }
 }
 
@@ -179,7 +189,7 @@ fn adam_fallback(fit: &Minimax) -> (OddPoly, Vec<Float>, Option<Fallback>) {
         (distance_from_one(&lo, &hi).to_f64(), crit)
     };
     let (remez_error, remez_crit) = exact_error(&fit.poly);
-    let Ok(run) = optimise(&layout, &objective, &start, &settings, &indicatif::ProgressBar::hidden()) else {
+    let Ok(run) = optimise(&layout, &objective, &start, &settings, std::rc::Rc::new(crate::progress::Silent)) else {
         return (fit.poly.clone(), remez_crit, None);
     };
     let candidate = OddPoly::new(run.rows[0].clone());
@@ -296,7 +306,7 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
     let last = spec.degrees.len().saturating_sub(1);
     let mut steps: Vec<Step> = Vec::with_capacity(spec.degrees.len());
     let (mut l, mut u) = (lower.clone(), upper.clone());
-    let mut image = (lower.clone(), upper.clone());
+    let image = (lower.clone(), upper.clone());
     for (t, &degree) in spec.degrees.iter().enumerate() {
         let cushioned = Float::with_val(u.prec(), &cushion * &u);
         let fit_lower = if cushioned > l { cushioned } else { l.clone() };
@@ -366,11 +376,11 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
             step.applied_critical_points = crit;
         }
     }
-    for step in &mut steps {
-        let (lo, hi) = step.applied.image(&image.0, &image.1, &step.applied_critical_points);
+    let images =
+        composed_images(steps.iter().map(|s| (&s.applied, s.applied_critical_points.as_slice())), &image.0, &image.1);
+    for (step, (lo, hi)) in steps.iter_mut().zip(images) {
         step.composed_error = distance_from_one(&lo, &hi);
-        step.composed_image = (lo.clone(), hi.clone());
-        image = (lo, hi);
+        step.composed_image = (lo, hi);
     }
     Ok(Schedule { spec: spec.clone(), steps })
 }

@@ -86,7 +86,7 @@ fn worst_case_comes_back_to_the_greedy_optimum() {
         final_ratio: 1e-3,
         ..AdamSettings::default()
     };
-    let run = optimise(&layout, &objective, &start, &settings, &indicatif::ProgressBar::hidden()).unwrap();
+    let run = optimise(&layout, &objective, &start, &settings, std::rc::Rc::new(polar_coeffs::progress::Silent)).unwrap();
     assert!((run.initial_loss - optimum) / optimum > 1e-4, "the start is perturbed");
     let rel = (run.final_loss - optimum) / optimum;
     assert!(rel >= -1e-12, "Adam cannot beat the minimax optimum: {rel:e}");

@@ -10,12 +10,14 @@ use std::path::Path;
 
 use polar_coeffs::compare::{CompareOptions, compare};
 use polar_coeffs::config::Config;
-use polar_coeffs::figures::{PlotKind, comparison, singular_values, table_figures};
+use polar_coeffs::figures::{comparison, singular_values, table_figures};
+use polar_coeffs::plot::PlotKind;
 use polar_coeffs::plot::{self, HEIGHT, ImageFormat, Line, Loss, WIDTH};
 use polar_coeffs::presets::preset;
 use polar_coeffs::table::TableDoc;
 use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate};
-use polar_coeffs::verify::{CoefficientRows, Dtype, VerifyOptions, verify};
+use polar_coeffs::rows::CoefficientRows;
+use polar_coeffs::verify::{Dtype, VerifyOptions, verify};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -39,7 +41,7 @@ fn assert_images(stem: &Path) {
 }
 
 fn small_doc() -> TableDoc {
-    TableDoc::solve(
+    polar_coeffs::solve(
         &Config::from_yaml_str("name: small\ndegree: 5\nsteps: 4\nlower: 1e-3\nprecision: 128\n", "s.yaml").unwrap(),
     )
     .unwrap()
@@ -57,11 +59,12 @@ fn table_and_verification_figures() {
     )
     .unwrap();
     let options = VerifyOptions { dtypes: vec![Dtype::F64, Dtype::Bf16], ..VerifyOptions::default() };
-    let report = verify(&CoefficientRows::from_doc(&doc), &matrix, &options).unwrap();
+    let report = verify(&doc.rows(), &matrix, &options).unwrap();
     let others = vec![CoefficientRows::from_preset(&preset("jordan").unwrap())];
     let kinds = [PlotKind::Response, PlotKind::Steps, PlotKind::Convergence, PlotKind::SingularValues];
     let files = table_figures(&doc, &others, Some(&report), &kinds, dir.path(), &BOTH).unwrap();
     assert_eq!(files.len(), 8);
+    polar_coeffs::io::write_all(&files).unwrap();
     for kind in kinds {
         assert_images(&dir.path().join(kind.stem()));
     }
@@ -75,7 +78,7 @@ fn comparison_and_loss_figures() {
     let tables: Vec<CoefficientRows> =
         ["jordan", "polar-express-2025"].iter().map(|n| CoefficientRows::from_preset(&preset(n).unwrap())).collect();
     let report = compare(&tables, &CompareOptions::default(), None).unwrap();
-    plot::save(&comparison(&report), &dir.path().join("compare"), &BOTH).unwrap();
+    plot::save(&comparison(&report).unwrap(), &dir.path().join("compare"), &BOTH).unwrap();
     assert_images(&dir.path().join("compare"));
     let loss = Loss {
         title: "loss".into(),

@@ -42,7 +42,7 @@ const GREEDY_D5_4DP: [[&str; 3]; 5] = [
 
 fn solve(file: &str) -> TableDoc {
     let config = Config::from_path(&Path::new(env!("CARGO_MANIFEST_DIR")).join("configs").join(file)).unwrap();
-    let doc = TableDoc::solve(&config).unwrap();
+    let doc = polar_coeffs::solve(&config).unwrap();
     assert!(doc.all_converged, "{file}");
     doc
 }

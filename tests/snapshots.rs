@@ -1,11 +1,12 @@
 //! Snapshot tests (insta) of every emitted format on small tables.
 
-use polar_coeffs::config::{Config, OutputFormat};
+use polar_coeffs::config::Config;
+use polar_coeffs::table::OutputFormat;
 use polar_coeffs::emit::emitter;
 use polar_coeffs::table::TableDoc;
 
 fn small(yaml: &str) -> TableDoc {
-    TableDoc::solve(&Config::from_yaml_str(yaml, "snapshot.yaml").unwrap()).unwrap()
+    polar_coeffs::solve(&Config::from_yaml_str(yaml, "snapshot.yaml").unwrap()).unwrap()
 }
 
 const CUBIC: &str = "name: cubic_small\ndegree: 3\nsteps: 3\nlower: 0.01\nprecision: 64\n";

@@ -10,10 +10,10 @@ use common::{bin, shipped};
 use nalgebra::DMatrix;
 use polar_coeffs::config::Config;
 use polar_coeffs::presets::preset;
-use polar_coeffs::table::TableDoc;
 use polar_coeffs::verify::arith::{round_bf16, step_f32};
 use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate, read_npy};
-use polar_coeffs::verify::{CoefficientRows, Dtype, VerifyOptions, verify};
+use polar_coeffs::rows::CoefficientRows;
+use polar_coeffs::verify::{Dtype, VerifyOptions, verify};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -23,7 +23,7 @@ const F64_PREDICTION_RTOL: f64 = 1e-10;
 #[test]
 fn f64_run_follows_the_scalar_prediction() {
     let config = Config::from_yaml_str("name: g\ndegree: 5\nsteps: 8\nlower: 1e-3\n", "g.yaml").unwrap();
-    let table = CoefficientRows::from_doc(&TableDoc::solve(&config).unwrap());
+    let table = polar_coeffs::solve(&config).unwrap().rows();
     let spec = MatrixSpec { rows: 256, cols: 512, spectrum: Spectrum::LogUniform, lower: 1e-3, seed: 1 };
     let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
     let options = VerifyOptions { dtypes: vec![Dtype::F64], ..VerifyOptions::default() };

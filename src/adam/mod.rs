@@ -10,7 +10,7 @@
 //! let objective = Objective { kind: ObjectiveKind::TopK { k: 5, grid: 200 }, lower: 1e-3, upper: 1.0, penalties: Penalties::default() };
 //! let settings = AdamSettings { iterations: 300, polish_iterations: 0, ..AdamSettings::default() };
 //! let start = vec![vec!["3.4445".to_string(), "-4.7750".into(), "2.0315".into()]];
-//! let run = optimise(&layout, &objective, &start, &settings, &indicatif::ProgressBar::hidden()).unwrap();
+//! let run = optimise(&layout, &objective, &start, &settings, std::rc::Rc::new(polar_coeffs::progress::Silent)).unwrap();
 //! assert!(run.final_loss <= run.initial_loss);
 //! ```
 //!
@@ -23,10 +23,12 @@
 
 pub mod objective;
 pub mod real;
-pub mod solve;
+pub mod spec;
 
 use std::cell::RefCell;
 use std::rc::Rc;
+
+use crate::progress::Progress;
 
 use argmin::core::observers::{Observe, ObserverMode};
 use argmin::core::{CostFunction, Error, Executor, Gradient, IterState, KV, Problem, Solver, State};
@@ -119,7 +121,7 @@ impl Default for AdamSettings {
             epsilon: 1e-12,
             target_loss: f64::NEG_INFINITY,
             arithmetic: Arithmetic::F64ThenMpfr,
-            precision: 128,
+            precision: crate::precision::DEFAULT_PRECISION,
             representable: None,
             seed: 0,
             history_points: 500,
@@ -244,35 +246,40 @@ impl<'a, R: Real> Solver<LossProblem<'a, R>, IterState<Vec<R>, Vec<R>, (), (), (
     }
 }
 
-/// Records the loss history and reports progress.
+/// Records the loss history (an argmin observer run every `every` iterations).
 struct History {
-    every: u64,
     offset: u64,
     points: Rc<RefCell<Vec<(u64, f64)>>>,
-    bar: indicatif::ProgressBar,
 }
 
 impl<R: Real> Observe<IterState<Vec<R>, Vec<R>, (), (), (), f64>> for History {
     fn observe_iter(&mut self, state: &IterState<Vec<R>, Vec<R>, (), (), (), f64>, _kv: &KV) -> Result<(), Error> {
-        let it = state.get_iter();
-        if it.is_multiple_of(self.every) {
-            self.points.borrow_mut().push((self.offset + it, state.get_cost()));
-        }
-        if it.is_multiple_of(PROGRESS_EVERY) {
-            self.bar.set_position(self.offset + it);
-            self.bar.set_message(format!("loss {:.6e}", state.get_cost()));
-        }
+        self.points.borrow_mut().push((self.offset + state.get_iter(), state.get_cost()));
         Ok(())
     }
 }
 
-/// Iterations between progress-bar updates.
+/// Reports the iteration and loss to the caller's [`Progress`].
+struct ProgressObserver {
+    offset: u64,
+    progress: Rc<dyn Progress>,
+}
+
+impl<R: Real> Observe<IterState<Vec<R>, Vec<R>, (), (), (), f64>> for ProgressObserver {
+    fn observe_iter(&mut self, state: &IterState<Vec<R>, Vec<R>, (), (), (), f64>, _kv: &KV) -> Result<(), Error> {
+        self.progress.set_position(self.offset + state.get_iter());
+        self.progress.set_message(&format!("loss {:.6e}", state.get_cost()));
+        Ok(())
+    }
+}
+
+/// Iterations between progress reports.
 const PROGRESS_EVERY: u64 = 50;
 
 /// Runs Adam from `start` rows: returns the best rows and losses.
 ///
-/// `bar` shows the iteration and loss (pass `ProgressBar::hidden()` for none);
-/// its length is set here.
+/// `progress` receives the iteration count (its length is set here) and the
+/// loss; pass [`Silent`](crate::progress::Silent) for none.
 ///
 /// # Errors
 ///
@@ -282,7 +289,7 @@ pub fn optimise(
     objective: &Objective,
     start: &[Vec<String>],
     settings: &AdamSettings,
-    bar: &indicatif::ProgressBar,
+    progress: Rc<dyn Progress>,
 ) -> Result<AdamRun, AdamError> {
     if start.len() != layout.rows() {
         return Err(AdamError::Invalid(format!(
@@ -310,7 +317,7 @@ pub fn optimise(
     let score = |p: &[Float]| objective.evaluate(layout, p, prec, &like);
     let initial_loss = score(&start_params).loss.to_f64();
     let history = Rc::new(RefCell::new(Vec::new()));
-    bar.set_length(
+    progress.set_length(
         settings.iterations
             + if settings.arithmetic == Arithmetic::F64ThenMpfr { settings.polish_iterations } else { 0 },
     );
@@ -331,7 +338,7 @@ pub fn optimise(
                 0,
                 every,
                 &history,
-                bar,
+                &progress,
             )?;
             let lr_end = settings.learning_rate * settings.final_ratio * settings.polish_learning_rate_ratio;
             let best_f: Vec<Float> = best64.iter().map(|v| Float::with_val(prec, *v)).collect();
@@ -352,7 +359,7 @@ pub fn optimise(
                     it,
                     every,
                     &history,
-                    bar,
+                    &progress,
                 )?;
                 let chosen = if score(&best_p).loss <= score(&best_f).loss { best_p } else { best_f };
                 (chosen, term, it + it2)
@@ -372,7 +379,7 @@ pub fn optimise(
             0,
             every,
             &history,
-            bar,
+            &progress,
         )?,
     };
     let mut rows = layout.rows_of(&best, prec);
@@ -384,7 +391,7 @@ pub fn optimise(
     let after = score(&layout.params_of(&rows));
     let mut history = history.borrow().clone();
     history.push((iterations, after.loss.to_f64()));
-    bar.set_position(iterations);
+    progress.set_position(iterations);
     Ok(AdamRun {
         rows,
         initial_loss,
@@ -412,7 +419,7 @@ fn run_solver<R: Real + 'static>(
     offset: u64,
     every: u64,
     history: &Rc<RefCell<Vec<(u64, f64)>>>,
-    bar: &indicatif::ProgressBar,
+    progress: &Rc<dyn Progress>,
 ) -> Result<(Vec<R>, String, u64), AdamError> {
     let n = start.len();
     let problem = LossProblem { layout, objective, prec, like };
@@ -425,10 +432,12 @@ fn run_solver<R: Real + 'static>(
         lr0: lr,
         total: iterations,
     };
-    let observer = History { every, offset, points: Rc::clone(history), bar: bar.clone() };
+    let history = History { offset, points: Rc::clone(history) };
+    let progress = ProgressObserver { offset, progress: Rc::clone(progress) };
     let result = Executor::new(problem, solver)
         .configure(|s| s.param(start).max_iters(iterations).target_cost(settings.target_loss))
-        .add_observer(observer, ObserverMode::Always)
+        .add_observer(history, ObserverMode::Every(every))
+        .add_observer(progress, ObserverMode::Every(PROGRESS_EVERY))
         .run()
         .map_err(|e| AdamError::Solver(e.to_string()))?;
     let state = result.state();

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{EmitError, Emitter, commented, literal_rows};
-use crate::config::ElementType;
+use crate::table::ElementType;
 use crate::table::TableDoc;
 
 /// The C header emitter.

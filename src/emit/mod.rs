@@ -3,17 +3,16 @@
 //! ```
 //! use polar_coeffs::config::Config;
 //! use polar_coeffs::emit::{Emitter, RustEmitter};
-//! use polar_coeffs::table::TableDoc;
 //!
 //! let config = Config::from_yaml_str("name: t\ndegree: 5\nsteps: 2\nlower: 1e-3\n", "t.yaml").unwrap();
-//! let doc = TableDoc::solve(&config).unwrap();
+//! let doc = polar_coeffs::solve(&config).unwrap();
 //! let rust = RustEmitter.render(&doc).unwrap();
 //! assert!(rust.contains("pub const T: [[f64; 3]; 2] = ["));
 //! ```
 //!
 //! Rendering is apart from writing: an emitter turns a [`TableDoc`] into text
 //! and does no maths (every number it prints is already in the document,
-//! correctly rounded); [`write_atomically`] puts text on disk.
+//! correctly rounded); [`crate::io`] puts text on disk.
 
 mod c;
 mod csv;
@@ -23,9 +22,6 @@ mod markdown;
 mod python;
 mod rust;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-
 pub use c::CEmitter;
 pub use csv::CsvEmitter;
 pub use json::JsonEmitter;
@@ -34,8 +30,8 @@ pub use markdown::MarkdownEmitter;
 pub use python::PythonEmitter;
 pub use rust::RustEmitter;
 
-use crate::config::{ElementType, OutputFormat};
-use crate::table::{BEYOND_LAST_ROW, NORMALISATION, SUMMARY_DIGITS, TableDoc, summary};
+use crate::table::{ElementType, OutputFormat};
+use crate::table::{BEYOND_LAST_ROW, Method, SUMMARY_DIGITS, TableDoc, summary};
 
 /// The emitter of a format.
 pub fn emitter(format: OutputFormat) -> &'static dyn Emitter {
@@ -48,6 +44,25 @@ pub fn emitter(format: OutputFormat) -> &'static dyn Emitter {
         OutputFormat::Markdown => &MarkdownEmitter,
         OutputFormat::Latex => &LatexEmitter,
     }
+}
+
+/// Renders `doc` in each format: (`out/<name>.<ext>`, text), nothing written.
+///
+/// # Errors
+///
+/// The first format that cannot render the document.
+pub fn render_all(
+    doc: &TableDoc,
+    formats: &[OutputFormat],
+    out: &std::path::Path,
+) -> Result<Vec<(std::path::PathBuf, String)>, EmitError> {
+    formats
+        .iter()
+        .map(|&f| {
+            let e = emitter(f);
+            Ok((out.join(format!("{}.{}", doc.name, e.extension())), e.render(doc)?))
+        })
+        .collect()
 }
 
 /// Width of wrapped provenance text.
@@ -92,7 +107,7 @@ pub(crate) fn provenance(doc: &TableDoc) -> Vec<String> {
              cushion = {}, {safety}; config sha256 {}. Each {ty} value is the one nearest to the exact \
              coefficient. Do not edit by hand: regenerate from the config.",
             doc.tool_version,
-            if doc.method == "adam" { "Adam on the composed function" } else { "greedy minimax schedule" },
+            if doc.method == Method::Adam { "Adam on the composed function" } else { "greedy minimax schedule" },
             doc.precision_bits,
             c.lower,
             c.upper,
@@ -111,7 +126,7 @@ pub(crate) fn provenance(doc: &TableDoc) -> Vec<String> {
         lines.push("WARNING: some minimax steps did not converge; see the JSON output.".into());
     }
     lines.push(String::new());
-    lines.extend(wrap(&format!("Normalisation: {NORMALISATION}."), TEXT_WIDTH));
+    lines.extend(wrap(&format!("Normalisation: {}.", crate::normalise::description()), TEXT_WIDTH));
     lines.push(String::new());
     lines.extend(wrap(&format!("More steps than rows: {BEYOND_LAST_ROW}."), TEXT_WIDTH));
     lines
@@ -188,28 +203,6 @@ pub trait Emitter {
     ///
     /// [`EmitError`] when a value cannot be written in the format.
     fn render(&self, doc: &TableDoc) -> Result<String, EmitError>;
-}
-
-/// Writes `contents` to `path` through a temporary file in the same folder
-/// and a rename, so that a failed or interrupted write leaves no partial file.
-///
-/// # Errors
-///
-/// The I/O error, with the temporary file removed.
-pub fn write_atomically(path: &Path, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp: PathBuf = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents.as_ref())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Splits `text` into lines of at most `width` characters at spaces.

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{EmitError, Emitter, literal_rows, provenance};
-use crate::config::ElementType;
+use crate::table::ElementType;
 use crate::table::TableDoc;
 
 /// The Python emitter.
@@ -46,7 +46,7 @@ impl Emitter for PythonEmitter {
             out,
             r#"
 
-def msign(G, steps=None, eps=1e-2, delta=1e-7, dtype=None):
+def msign(G, steps=None, eps={eps:e}, delta={delta:e}, dtype=None):
     """Apply `{name}` to G (..., n, m): X = G / (||G||_F (1 + eps) + delta), then one
     step per row (the last row repeated when steps exceeds the rows), products on the
     short side. Returns X in `dtype` (default: torch.bfloat16)."""
@@ -69,7 +69,9 @@ def msign(G, steps=None, eps=1e-2, delta=1e-7, dtype=None):
             B = A @ B + ck * A
         X = c[0] * X + B @ X
     return X.mT if transposed else X
-"#
+"#,
+            eps = crate::normalise::DEFAULT_EPS,
+            delta = crate::normalise::DEFAULT_DELTA,
         );
         Ok(out)
     }

@@ -9,8 +9,23 @@
 use nalgebra::DMatrix;
 
 /// The arithmetic a table is applied in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Dtype {
     /// IEEE binary64 throughout.
     F64,
@@ -23,21 +38,12 @@ pub enum Dtype {
 impl Dtype {
     /// The CLI/config spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::F64 => "f64",
-            Self::F32 => "f32",
-            Self::Bf16 => "bf16",
-        }
+        self.into()
     }
 
     /// Parses `f64`, `f32` or `bf16`.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "f64" => Some(Self::F64),
-            "f32" => Some(Self::F32),
-            "bf16" => Some(Self::Bf16),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 

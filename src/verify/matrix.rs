@@ -15,8 +15,20 @@ use super::reference::polar_reference;
 pub const DEFAULT_MAX_ELEMENTS: u64 = 1 << 26;
 
 /// A singular spectrum to prescribe, or plain Gaussian entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Spectrum {
     /// i.i.d. N(0, 1) entries (no prescribed spectrum).
     Gaussian,
@@ -32,33 +44,15 @@ pub enum Spectrum {
     Outliers,
 }
 
-/// The spectrum names the CLI accepts.
-pub const SPECTRUM_NAMES: &str = "gaussian, log_uniform, clustered, geometric, uniform, outliers";
-
 impl Spectrum {
-    /// Parses a spectrum name (`log_uniform` or `log-uniform`).
+    /// Parses a spectrum name (`log_uniform`, also spelled `log-uniform`).
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s.replace('-', "_").as_str() {
-            "gaussian" => Self::Gaussian,
-            "log_uniform" => Self::LogUniform,
-            "clustered" => Self::Clustered,
-            "geometric" => Self::Geometric,
-            "uniform" => Self::Uniform,
-            "outliers" => Self::Outliers,
-            _ => return None,
-        })
+        s.replace('-', "_").parse().ok()
     }
 
     /// The canonical name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Gaussian => "gaussian",
-            Self::LogUniform => "log_uniform",
-            Self::Clustered => "clustered",
-            Self::Geometric => "geometric",
-            Self::Uniform => "uniform",
-            Self::Outliers => "outliers",
-        }
+        self.into()
     }
 }
 
@@ -92,7 +86,7 @@ pub struct TestMatrix {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatrixError {
     /// Too many elements for the memory cap.
-    #[error("{what}: {rows} x {cols} = {elements} elements exceeds the cap of {cap} (raise it with --max-elements)")]
+    #[error("{what}: {rows} x {cols} = {elements} elements exceeds the cap of {cap} (raise the element cap to allow more)")]
     TooLarge {
         /// File or shape.
         what: String,
@@ -182,7 +176,7 @@ fn singular_values(spectrum: Spectrum, k: usize, lower: f64, rng: &mut ChaCha8Rn
 ///
 /// [`MatrixError`] for a shape above the cap or ℓ outside (0, 1).
 pub fn generate(spec: &MatrixSpec, max_elements: u64) -> Result<TestMatrix, MatrixError> {
-    let what = format!("--shape {}x{}", spec.rows, spec.cols);
+    let what = format!("shape {}x{}", spec.rows, spec.cols);
     check_size(&what, spec.rows as u64, spec.cols as u64, max_elements)?;
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     if spec.spectrum == Spectrum::Gaussian {
@@ -194,7 +188,7 @@ pub fn generate(spec: &MatrixSpec, max_elements: u64) -> Result<TestMatrix, Matr
         });
     }
     if !(spec.lower > 0.0 && spec.lower < 1.0) {
-        return Err(MatrixError::Spec(format!("--lower {} is not allowed: a number in (0, 1)", spec.lower)));
+        return Err(MatrixError::Spec(format!("lower = {} is not allowed: a number in (0, 1)", spec.lower)));
     }
     let (n, m) = (spec.rows.min(spec.cols), spec.rows.max(spec.cols));
     let sigma = singular_values(spec.spectrum, n, spec.lower, &mut rng);

@@ -3,7 +3,8 @@
 //!
 //! ```
 //! use polar_coeffs::presets::preset;
-//! use polar_coeffs::verify::{verify, CoefficientRows, VerifyOptions, Dtype};
+//! use polar_coeffs::rows::CoefficientRows;
+//! use polar_coeffs::verify::{verify, VerifyOptions, Dtype};
 //! use polar_coeffs::verify::matrix::{generate, MatrixSpec, Spectrum, DEFAULT_MAX_ELEMENTS};
 //!
 //! let table = CoefficientRows::from_preset(&preset("jordan").unwrap());
@@ -32,111 +33,11 @@ use arith::{gram, step_f32, step_f64};
 use matrix::TestMatrix;
 use reference::{REFERENCE_MIN_RATIO, polar_reference, symmetric_eigenvalues};
 
-use crate::presets::Preset;
-use crate::table::TableDoc;
+pub use crate::rows::{Beyond, CoefficientRows};
+use crate::poly::eval_odd_f64;
+use crate::rows::RowsError;
 
-/// Default ε of the input normalisation X / (‖X‖_F·(1 + ε) + δ).
-pub const DEFAULT_NORM_EPS: f64 = 1e-2;
-/// Default δ of the input normalisation.
-pub const DEFAULT_NORM_DELTA: f64 = 1e-7;
-
-/// A table to verify: rows of decimal coefficients of x, x³, x⁵, ….
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoefficientRows {
-    /// Name for reports.
-    pub name: String,
-    /// Where the rows come from.
-    pub source: String,
-    /// Rows (decimal text, parsed directly to each working type).
-    pub rows: Vec<Vec<String>>,
-    /// Steps to run when the user does not say.
-    pub default_steps: usize,
-}
-
-impl CoefficientRows {
-    /// A published preset.
-    pub fn from_preset(p: &Preset) -> Self {
-        Self {
-            name: p.name.to_string(),
-            source: p.source.to_string(),
-            rows: p.rows.clone(),
-            default_steps: p.default_steps,
-        }
-    }
-
-    /// A table computed by this tool (from `run` or a config solved on the fly).
-    pub fn from_doc(doc: &TableDoc) -> Self {
-        Self {
-            name: doc.name.clone(),
-            source: format!("polar-coeffs {} (greedy minimax, {} bits)", doc.tool_version, doc.precision_bits),
-            rows: doc.steps.iter().map(|s| s.coefficients.clone()).collect(),
-            default_steps: doc.steps.len(),
-        }
-    }
-
-    /// Row `t` (0-based step) under the policy for steps past the last row.
-    pub fn row_index(&self, t: usize, beyond: Beyond) -> usize {
-        let n = self.rows.len();
-        if t < n {
-            t
-        } else {
-            match beyond {
-                Beyond::RepeatLast => n - 1,
-                Beyond::Cycle => t % n,
-            }
-        }
-    }
-
-    /// Checks that every row has at least one coefficient and every entry
-    /// parses as a finite number.
-    ///
-    /// # Errors
-    ///
-    /// A message naming the row and entry.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.rows.is_empty() {
-            return Err(format!("table {}: no rows", self.name));
-        }
-        for (t, row) in self.rows.iter().enumerate() {
-            if row.is_empty() {
-                return Err(format!("table {}: row {} is empty", self.name, t + 1));
-            }
-            for (k, c) in row.iter().enumerate() {
-                if !c.trim().parse::<f64>().is_ok_and(f64::is_finite) {
-                    return Err(format!(
-                        "table {}: row {}, coefficient {}: {c:?} is not a finite number",
-                        self.name,
-                        t + 1,
-                        k + 1
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What to do when more steps are asked than a table has rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Beyond {
-    /// Keep applying the last row.
-    #[default]
-    RepeatLast,
-    /// Start again from the first row.
-    Cycle,
-}
-
-impl Beyond {
-    /// Parses `repeat-last`/`repeat_last` or `cycle`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.replace('-', "_").as_str() {
-            "repeat_last" => Some(Self::RepeatLast),
-            "cycle" => Some(Self::Cycle),
-            _ => None,
-        }
-    }
-}
+pub use crate::normalise::{DEFAULT_DELTA as DEFAULT_NORM_DELTA, DEFAULT_EPS as DEFAULT_NORM_EPS};
 
 /// Options of a verification.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,29 +133,22 @@ pub struct VerifyReport {
 }
 
 /// Why a verification could not run.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VerifyError {
     /// Bad table rows.
-    #[error("{0}")]
-    Table(String),
-    /// A bad option.
-    #[error("{0}")]
-    Option(String),
-}
-
-fn parse_rows_f64(rows: &[Vec<String>]) -> Vec<Vec<f64>> {
-    rows.iter().map(|r| r.iter().map(|c| c.trim().parse::<f64>().expect("validated")).collect()).collect()
-}
-
-fn parse_rows_f32(rows: &[Vec<String>]) -> Vec<Vec<f32>> {
-    // Rust's parse rounds the decimal directly to f32 (no f64 in between).
-    rows.iter().map(|r| r.iter().map(|c| c.trim().parse::<f32>().expect("validated")).collect()).collect()
-}
-
-/// p(x) for an odd polynomial with coefficients of x, x³, … (f64 Horner).
-pub fn eval_odd(coeffs: &[f64], x: f64) -> f64 {
-    let t = x * x;
-    coeffs.iter().rev().fold(0.0, |acc, c| acc * t + c) * x
+    #[error(transparent)]
+    Table(#[from] RowsError),
+    /// Zero steps asked for.
+    #[error("steps = 0 is not allowed: at least 1 step")]
+    NoSteps,
+    /// A normalisation constant that is negative or not finite.
+    #[error("normalisation eps = {eps}, delta = {delta} are not allowed: finite numbers >= 0")]
+    Normalisation {
+        /// ε.
+        eps: f64,
+        /// δ.
+        delta: f64,
+    },
 }
 
 /// Runs the table on the matrix in every requested arithmetic.
@@ -282,21 +176,19 @@ pub fn verify_with_progress(
     options: &VerifyOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<VerifyReport, VerifyError> {
-    table.validate().map_err(VerifyError::Table)?;
+    let rows64 = table.rows_f64()?;
+    let rows32 = table.rows_f32()?;
     let steps = options.steps.unwrap_or(table.default_steps);
     if steps == 0 {
-        return Err(VerifyError::Option("--steps 0 is not allowed: at least 1 step".into()));
+        return Err(VerifyError::NoSteps);
     }
     if !(options.eps >= 0.0 && options.eps.is_finite() && options.delta >= 0.0 && options.delta.is_finite()) {
-        return Err(VerifyError::Option(format!(
-            "normalisation eps = {}, delta = {} are not allowed: finite numbers >= 0",
-            options.eps, options.delta
-        )));
+        return Err(VerifyError::Normalisation { eps: options.eps, delta: options.delta });
     }
     let shape = [matrix.m.nrows(), matrix.m.ncols()];
     // Work on the short side: n ≤ m.
     let m = if shape[0] <= shape[1] { matrix.m.clone() } else { matrix.m.transpose() };
-    let scale = m.norm() * (1.0 + options.eps) + options.delta;
+    let scale = crate::normalise::divisor(m.norm(), options.eps, options.delta);
     let x0 = &m / scale;
     let reference = polar_reference(&x0);
     let total = 1 + options.dtypes.len() * (steps + 1);
@@ -313,8 +205,6 @@ pub fn verify_with_progress(
             smin / smax
         )
     });
-    let rows64 = parse_rows_f64(&table.rows);
-    let rows32 = parse_rows_f32(&table.rows);
     let order: Vec<usize> = (0..steps).map(|t| table.row_index(t, options.beyond)).collect();
     // Predictions: the composed polynomial on every true singular value.
     let mut predicted = Vec::with_capacity(steps + 1);
@@ -322,7 +212,7 @@ pub fn verify_with_progress(
     predicted.push(min_max(&sig));
     for &r in &order {
         for s in &mut sig {
-            *s = eval_odd(&rows64[r], *s);
+            *s = eval_odd_f64(&rows64[r], *s);
         }
         predicted.push(min_max(&sig));
     }
@@ -369,7 +259,7 @@ pub fn verify_with_progress(
         input_sigma: [min_max(&sigma0).0, min_max(&sigma0).1],
         reference_warning,
         runs,
-        tool_version: crate::table::TOOL_VERSION.to_string(),
+        tool_version: crate::TOOL_VERSION.to_string(),
     })
 }
 

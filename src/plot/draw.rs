@@ -1,5 +1,5 @@
-//! Plots (plotters, PNG and SVG, headless with a bundled font). Plotting does
-//! no maths: each plot draws data the solver, the verifier, `compare` or
+//! Drawing (plotters, PNG and SVG, headless with a bundled font). Plotting
+//! does no maths: each plot draws data the solver, the verifier, `compare` or
 //! [`crate::curves`] produced.
 //!
 //! ```no_run
@@ -24,8 +24,8 @@ use plotters::coord::Shift;
 use plotters::coord::combinators::LogCoord;
 use plotters::prelude::*;
 
-use crate::emit::write_atomically;
-use crate::table::ErrorCurve;
+use super::ImageFormat;
+use crate::remez::ErrorCurve;
 
 /// Figure width in pixels.
 pub const WIDTH: u32 = 1000;
@@ -50,7 +50,7 @@ pub const PALETTE: [RGBColor; 8] = [
 ];
 
 const FONT: &str = "sans-serif";
-const FONT_BYTES: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 fn register_font() {
     static ONCE: Once = Once::new();
@@ -58,26 +58,6 @@ fn register_font() {
         let registered = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
         assert!(registered.is_ok(), "the bundled font is a valid TTF");
     });
-}
-
-/// An image format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImageFormat {
-    /// PNG raster.
-    Png,
-    /// SVG vector.
-    Svg,
-}
-
-impl ImageFormat {
-    /// The file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Png => "png",
-            Self::Svg => "svg",
-        }
-    }
 }
 
 /// A labelled series of points.
@@ -97,29 +77,44 @@ pub trait Plot {
     ///
     /// # Errors
     ///
-    /// The backend's error, as text.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    /// The backend's error.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError>;
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> String {
-    format!("drawing failed: {e:?}")
+/// A figure that could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The drawing backend or the PNG encoder failed (their errors carry no
+    /// type to keep, only a description).
+    #[error("drawing failed: {0}")]
+    Draw(String),
+    /// The file could not be written.
+    #[error(transparent)]
+    Write(#[from] crate::io::WriteError),
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> PlotError {
+    PlotError::Draw(format!("{e:?}"))
 }
 
 /// Renders `plot` to `stem.png` and/or `stem.svg`, each written atomically.
 ///
 /// # Errors
 ///
-/// A message naming the file that could not be drawn or written.
-pub fn save(plot: &impl Plot, stem: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>, String> {
-    register_font();
-    let mut written = Vec::new();
-    for &format in formats {
-        let path = stem.with_extension(format.extension());
-        let bytes = render(plot, format)?;
-        write_atomically(&path, &bytes).map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-        written.push(path);
-    }
-    Ok(written)
+/// [`PlotError`] naming what could not be drawn or written.
+pub fn save(plot: &impl Plot, stem: &Path, formats: &[ImageFormat]) -> Result<Vec<PathBuf>, PlotError> {
+    let files = render_files(plot, stem, formats)?;
+    crate::io::write_all(&files)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// Renders `plot` in each format: (`stem.<ext>`, bytes), nothing written.
+///
+/// # Errors
+///
+/// The drawing or encoding error.
+pub fn render_files(plot: &impl Plot, stem: &Path, formats: &[ImageFormat]) -> Result<Vec<(PathBuf, Vec<u8>)>, PlotError> {
+    formats.iter().map(|&format| Ok((stem.with_extension(format.extension()), render(plot, format)?))).collect()
 }
 
 /// Renders `plot` in `format` to bytes.
@@ -127,7 +122,7 @@ pub fn save(plot: &impl Plot, stem: &Path, formats: &[ImageFormat]) -> Result<Ve
 /// # Errors
 ///
 /// The drawing or encoding error.
-pub fn render(plot: &impl Plot, format: ImageFormat) -> Result<Vec<u8>, String> {
+pub fn render(plot: &impl Plot, format: ImageFormat) -> Result<Vec<u8>, PlotError> {
     register_font();
     match format {
         ImageFormat::Png => {
@@ -201,7 +196,7 @@ fn draw_line<'a, DB: DrawingBackend + 'a, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     line: &Line,
     color: RGBColor,
-) -> Result<(), String>
+) -> Result<(), PlotError>
 where
     X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
     Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
@@ -224,7 +219,7 @@ where
 fn legend<'a, DB: DrawingBackend + 'a, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     pos: SeriesLabelPosition,
-) -> Result<(), String>
+) -> Result<(), PlotError>
 where
     X: plotters::coord::ranged1d::Ranged,
     Y: plotters::coord::ranged1d::Ranged,
@@ -271,7 +266,7 @@ pub struct Response {
 }
 
 impl Plot for Response {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let (x0, x1) = (self.lower / 10.0, self.upper * 1.1);
         let ymax = self
             .lines
@@ -337,7 +332,7 @@ pub struct StepErrors {
 }
 
 impl Plot for StepErrors {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let (title_area, body) = root.split_vertically(40);
         title_area.titled(&self.title, text(22)).map_err(err)?;
         let n = self.panels.len().max(1);
@@ -405,7 +400,7 @@ impl Convergence {
         area: &DrawingArea<DB, Shift>,
         x_desc: &str,
         log_x: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), PlotError> {
         let (ylo, yhi) = y_range_log(&self.lines);
         let (xlo, xhi) = x_range(&self.lines);
         let clamp = |lines: &[Line]| -> Vec<Line> {
@@ -462,7 +457,7 @@ where
 fn draw_lines_with_legend<'a, DB: DrawingBackend + 'a, X, Y>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     lines: &[Line],
-) -> Result<(), String>
+) -> Result<(), PlotError>
 where
     X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
     Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
@@ -474,7 +469,7 @@ where
 }
 
 impl Plot for Convergence {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         self.draw_on(root, "step", false)
     }
 }
@@ -493,7 +488,7 @@ pub struct SingularValues {
 }
 
 impl Plot for SingularValues {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let all = self.runs.iter().flat_map(|(_, r)| r.iter());
         let (lo, hi, xmax) = all.fold((f64::INFINITY, 0.0f64, 0.0f64), |(lo, hi, xm), &(x, a, _, b)| {
             (lo.min(a.max(LOG_FLOOR)), hi.max(b), xm.max(x))
@@ -564,7 +559,7 @@ pub struct Comparison {
 }
 
 impl Plot for Comparison {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let (left, right) = root.split_horizontally(WIDTH / 2);
         Convergence { title: format!("{}: error vs step", self.title), lines: self.by_step.clone() }
             .draw_on(&left, "step", false)?;
@@ -586,7 +581,7 @@ pub struct Loss {
 }
 
 impl Plot for Loss {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         Convergence { title: self.title.clone(), lines: vec![self.line.clone()] }.draw_on(root, "iteration", false)
     }
 }

@@ -3,37 +3,40 @@
 //! `f32` values). This is the JSON format and the input of every emitter.
 //!
 //! ```
-//! use polar_coeffs::config::Config;
-//! use polar_coeffs::table::TableDoc;
+//! use polar_coeffs::{Config, solve};
 //!
 //! let config = Config::from_yaml_str("name: t\ndegree: 3\nsteps: 2\nlower: 0.1\n", "t.yaml").unwrap();
-//! let doc = TableDoc::solve(&config).unwrap();
+//! let doc = solve(&config).unwrap();
 //! assert_eq!(doc.steps.len(), 2);
 //! assert_eq!(doc.steps[0].coefficients.len(), 2); // x and x³
+//! assert_eq!(doc.method, polar_coeffs::table::Method::Greedy);
 //! ```
 //!
-//! All arithmetic happens here, once: the emitters only format what the
-//! document holds.
+//! The document solves nothing: it is built from a finished schedule
+//! ([`TableDoc::from_schedule`]) or from explicit rows ([`TableDoc::from_rows`]),
+//! and all rounding to machine types happens here, once: the emitters only
+//! format what the document holds.
 
 use rug::Float;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, ConfigEcho};
-use crate::precision::{decimal_digits, log2_ratio_bits, to_decimal, to_f32, to_f64};
-use crate::remez::RemezStatus;
-use crate::schedule::{Schedule, ScheduleError, greedy};
+mod echo;
 
-/// The tool's version, written into every output.
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use echo::{ConfigEcho, ElementType, EmitOptions, OutputFormat};
+
+use crate::adam::spec::ObjectiveSpec;
+use crate::poly::{OddPoly, composed_images, distance_from_one};
+use crate::precision::{decimal_digits, log2_ratio_bits, parse_decimal, to_decimal, to_f32, to_f64};
+use crate::remez::{ErrorCurve, GUARD_BITS, RemezStatus};
+use crate::rows::CoefficientRows;
+use crate::schedule::Schedule;
+
+pub use crate::TOOL_VERSION;
+pub use crate::precision::summary;
 
 /// Significant digits of the error figures quoted in provenance comments and
 /// terminal tables (the JSON carries full working precision).
 pub const SUMMARY_DIGITS: usize = 20;
-
-/// The input normalisation a table assumes, as stated in every output.
-pub const NORMALISATION: &str = "scale the input so that every singular value is at most the interval's upper end u \
-(for u = 1: X / (||X||_F * (1 + 1e-2) + 1e-7), the usual Muon normalisation); singular values in [lower, u] are then \
-guaranteed to end within the composed error of 1";
 
 /// What a caller should do past the last row, as stated in every output.
 pub const BEYOND_LAST_ROW: &str = "repeat the last row, which is fitted for the singular values closest to 1 (once \
@@ -41,15 +44,33 @@ the composed error is small it is close to the Newton-Schulz fixed-point polynom
 converging); do not cycle back to the first rows: they are fitted for small singular values and push values near 1 \
 away from it";
 
-/// Why a table could not be computed.
-#[derive(Debug, thiserror::Error)]
-pub enum SolveError {
-    /// The greedy schedule failed.
-    #[error(transparent)]
-    Schedule(#[from] ScheduleError),
-    /// The Adam method failed.
-    #[error(transparent)]
-    Adam(#[from] crate::adam::AdamError),
+/// How a table was made.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Method {
+    /// The greedy chain of minimax polynomials.
+    Greedy,
+    /// Adam on the composed function.
+    Adam,
+}
+
+impl Method {
+    /// The name in documents and configs.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// One step of the document.
@@ -99,7 +120,7 @@ pub struct StepDoc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptimisationDoc {
     /// The objective, as configured.
-    pub objective: crate::config::ObjectiveSpec,
+    pub objective: ObjectiveSpec,
     /// Loss (objective + penalties) of the starting rows.
     pub initial_loss: f64,
     /// Loss of the final rows (after rounding to `representable`, if set).
@@ -130,53 +151,11 @@ pub struct ComparedLoss {
     pub loss: f64,
 }
 
-/// Samples of (1 − p(x)) / E over the fit interval, x given as its position
-/// (x − ℓ)/(u − ℓ) ∈ [0, 1].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ErrorCurve {
-    /// Positions of the samples (Chebyshev-spaced, dense at both ends).
-    pub positions: Vec<f64>,
-    /// (1 − p(x)) / E at the samples.
-    pub errors: Vec<f64>,
-    /// Positions of the q + 2 equioscillation (reference) points.
-    pub reference_positions: Vec<f64>,
-    /// (1 − p(x)) / E at the reference points (±1 up to the tolerance).
-    pub reference_errors: Vec<f64>,
-}
-
-/// Samples per error curve.
-pub const ERROR_CURVE_SAMPLES: usize = 96;
-
-/// The normalised error curve of a fit.
-fn error_curve(fit: &crate::remez::Minimax) -> ErrorCurve {
-    let prec = fit.internal_precision;
-    let width = Float::with_val(prec, &fit.upper - &fit.lower);
-    let e = &fit.levelled_error;
-    let at = |x: &Float| -> (f64, f64) {
-        let pos = Float::with_val(prec, x - &fit.lower) / &width;
-        let err = Float::with_val(prec, 1 - fit.poly.eval(x)) / e;
-        (pos.to_f64(), err.to_f64())
-    };
-    let n = ERROR_CURVE_SAMPLES;
-    let pi = Float::with_val(prec, rug::float::Constant::Pi);
-    let (positions, errors): (Vec<f64>, Vec<f64>) = (0..=n)
-        .map(|k| {
-            // x = ℓ + (u − ℓ)(1 − cos(πk/n))/2
-            let c = Float::with_val(prec, &pi * k as u32) / n as u32;
-            let frac = (1 - c.cos()) / 2u32;
-            let x = Float::with_val(prec, &fit.lower + Float::with_val(prec, &width * frac));
-            at(&x)
-        })
-        .unzip();
-    let (reference_positions, reference_errors) = fit.reference.iter().map(at).unzip();
-    ErrorCurve { positions, errors, reference_positions, reference_errors }
-}
-
 /// The minimax solve behind a step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemezDoc {
     /// `converged`, `stagnated`, `max_iterations` or `failed`.
-    pub status: String,
+    pub status: RemezStatus,
     /// Exchange iterations.
     pub iterations: usize,
     /// The levelled error on the fit interval.
@@ -228,7 +207,7 @@ pub struct TableDoc {
     /// Whether every step's minimax solve converged.
     pub all_converged: bool,
     /// `greedy` or `adam`.
-    pub method: String,
+    pub method: Method,
     /// What the Adam method found (Adam method only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimisation: Option<OptimisationDoc>,
@@ -239,56 +218,39 @@ pub struct TableDoc {
 }
 
 impl TableDoc {
-    /// Solves the config (greedy schedule, or the Adam method) and builds the
-    /// document.
-    ///
-    /// # Errors
-    ///
-    /// [`SolveError`] when no table could be computed at all.
-    pub fn solve(config: &Config) -> Result<Self, SolveError> {
-        Self::solve_with_progress(config, &indicatif::ProgressBar::hidden())
-    }
-
-    /// [`TableDoc::solve`], showing an Adam run's progress on `bar`.
-    ///
-    /// # Errors
-    ///
-    /// As [`TableDoc::solve`].
-    pub fn solve_with_progress(config: &Config, bar: &indicatif::ProgressBar) -> Result<Self, SolveError> {
-        match &config.adam {
-            None => {
-                let schedule = greedy(&config.spec)?;
-                Ok(Self::from_schedule(&config.echo(), &schedule))
-            }
-            Some(adam) => crate::adam::solve::solve(config, adam, bar),
-        }
-    }
-
     /// The document of explicit rows (one per step), with exact intervals,
     /// step and composed errors from interval images.
     pub fn from_rows(
         echo: &ConfigEcho,
         rows: &[Vec<Float>],
-        method: &str,
+        method: Method,
         optimisation: Option<OptimisationDoc>,
     ) -> Self {
         let prec = echo.precision;
         let digits = decimal_digits(prec);
         let dec = |x: &Float| to_decimal(x, digits);
-        let work = prec + crate::remez::GUARD_BITS;
-        let parse = |t: &str| crate::precision::parse_decimal(t, work).expect("validated decimal");
-        let (mut lo, mut hi) = (parse(&echo.lower), parse(&echo.upper));
+        let work = prec + GUARD_BITS;
+        // The echo holds validated decimals; 0 would only come from a
+        // hand-built echo and gives an empty image walk from [0, 0].
+        let parse = |t: &str| parse_decimal(t, work).unwrap_or_else(|_| Float::with_val(work, 0));
+        let (lower, upper) = (parse(&echo.lower), parse(&echo.upper));
+        let polys: Vec<(OddPoly, Vec<Float>)> = rows
+            .iter()
+            .map(|row| {
+                let poly = OddPoly::new(row.iter().map(|c| Float::with_val(work, c)).collect());
+                let crit = poly.positive_critical_points();
+                (poly, crit)
+            })
+            .collect();
+        let images = composed_images(polys.iter().map(|(p, c)| (p, c.as_slice())), &lower, &upper);
         let mut steps = Vec::with_capacity(rows.len());
-        for (t, row) in rows.iter().enumerate() {
-            let poly = crate::poly::OddPoly::new(row.iter().map(|c| Float::with_val(work, c)).collect());
-            let crit = poly.positive_critical_points();
-            let (a, b) = poly.image(&lo, &hi, &crit);
-            let interval = interval_decimals(&lo, &hi, digits);
-            let step_error = crate::poly::distance_from_one(&a, &b);
+        let mut before = (lower, upper);
+        for (t, ((row, (poly, _)), (a, b))) in rows.iter().zip(&polys).zip(images).enumerate() {
+            let step_error = distance_from_one(&a, &b);
             steps.push(StepDoc {
                 step: t + 1,
                 degree: poly.degree(),
-                interval,
+                interval: interval_decimals(&before.0, &before.1, digits),
                 fit_interval: None,
                 coefficients: row.iter().map(dec).collect(),
                 coefficients_f64: row.iter().map(to_f64).collect(),
@@ -302,8 +264,7 @@ impl TableDoc {
                 fit_coefficients: None,
                 error_curve: None,
             });
-            lo = a;
-            hi = b;
+            before = (a, b);
         }
         let final_error = steps.last().map_or_else(|| "0".to_string(), |s| s.composed_error.clone());
         Self {
@@ -315,9 +276,9 @@ impl TableDoc {
             steps,
             final_error,
             all_converged: true,
-            method: method.into(),
+            method,
             optimisation,
-            normalisation: NORMALISATION.to_string(),
+            normalisation: crate::normalise::description(),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
         }
     }
@@ -345,7 +306,7 @@ impl TableDoc {
                 recentring: dec(&s.recentring),
                 safety_scaled: s.safety_scaled,
                 remez: Some(RemezDoc {
-                    status: status_name(s.fit.status).to_string(),
+                    status: s.fit.status,
                     iterations: s.fit.iterations,
                     levelled_error: dec(&s.fit.levelled_error),
                     relative_gap: to_decimal(&s.fit.relative_gap, 6),
@@ -359,7 +320,7 @@ impl TableDoc {
                     }),
                 }),
                 fit_coefficients: Some(s.fit.poly.coeffs().iter().map(dec).collect()),
-                error_curve: Some(error_curve(&s.fit)),
+                error_curve: Some(s.fit.error_curve()),
             })
             .collect();
         Self {
@@ -371,10 +332,25 @@ impl TableDoc {
             steps,
             final_error: dec(schedule.final_error()),
             all_converged: schedule.all_converged(),
-            method: "greedy".into(),
+            method: Method::Greedy,
             optimisation: None,
-            normalisation: NORMALISATION.to_string(),
+            normalisation: crate::normalise::description(),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
+        }
+    }
+
+    /// The applied rows as a table to verify, compare or draw, labelled with
+    /// how they were made.
+    pub fn rows(&self) -> CoefficientRows {
+        let how = match self.method {
+            Method::Greedy => "greedy minimax",
+            Method::Adam => "Adam on the composed function",
+        };
+        CoefficientRows {
+            name: self.name.clone(),
+            source: format!("polar-coeffs {} ({how}, {} bits)", self.tool_version, self.precision_bits),
+            rows: self.steps.iter().map(|s| s.coefficients.clone()).collect(),
+            default_steps: self.steps.len(),
         }
     }
 
@@ -401,21 +377,3 @@ pub fn config_hash(echo: &ConfigEcho) -> String {
     Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The JSON spelling of a status.
-pub fn status_name(status: RemezStatus) -> &'static str {
-    match status {
-        RemezStatus::Converged => "converged",
-        RemezStatus::Stagnated => "stagnated",
-        RemezStatus::MaxIterations => "max_iterations",
-        RemezStatus::Failed => "failed",
-    }
-}
-
-/// `text` (a decimal from the document) shortened to `digits` significant
-/// digits for summaries: re-rounded by MPFR, not truncated.
-pub fn summary(text: &str, digits: usize) -> String {
-    match crate::precision::parse_decimal(text, 4 * text.len() as u32 + 64) {
-        Ok(x) => to_decimal(&x, digits),
-        Err(_) => text.to_string(),
-    }
-}

@@ -1,15 +1,68 @@
-//! A config with `method: adam`, solved: start rows, objective, the run, and
-//! the table document with the optimisation record.
+//! Solving a validated config: the greedy schedule or the Adam method, and
+//! the table document of the result.
+//!
+//! ```
+//! use polar_coeffs::{Config, solve};
+//!
+//! let config = Config::from_yaml_str("name: t\ndegree: 5\nsteps: 3\nlower: 0.01\n", "t.yaml").unwrap();
+//! let doc = solve(&config).unwrap();
+//! assert!(doc.all_converged);
+//! assert_eq!(doc.steps.len(), 3);
+//! ```
+
+use std::rc::Rc;
 
 use rug::Float;
 
-use super::objective::{Layout, Objective, ObjectiveKind, Penalties};
-use super::{AdamError, AdamRun, optimise};
-use crate::config::{AdamConfig, Config, InitSpec, ObjectiveSpec};
-use crate::table::{ComparedLoss, OptimisationDoc, SolveError, TableDoc};
+use crate::adam::objective::{Layout, Objective, ObjectiveKind, Penalties, grid_points};
+use crate::adam::spec::{AdamConfig, InitSpec, ObjectiveSpec};
+use crate::adam::{AdamError, AdamRun, optimise};
+use crate::config::Config;
+use crate::precision::{decimal_digits, parse_decimal, to_decimal};
+use crate::progress::{Progress, Silent};
+use crate::rows::repeat_last;
+use crate::schedule::{ScheduleError, greedy};
+use crate::table::{ComparedLoss, Method, OptimisationDoc, TableDoc};
 use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate};
 use crate::verify::reference::polar_reference;
-use crate::verify::{DEFAULT_NORM_DELTA, DEFAULT_NORM_EPS};
+use crate::normalise::{DEFAULT_DELTA, DEFAULT_EPS, divisor};
+
+/// Why a table could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum SolveError {
+    /// The greedy schedule failed.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    /// The Adam method failed.
+    #[error(transparent)]
+    Adam(#[from] AdamError),
+}
+
+/// Solves the config (greedy schedule, or the Adam method) and builds the
+/// document.
+///
+/// # Errors
+///
+/// [`SolveError`] when no table could be computed at all (a step that did not
+/// converge is a result, recorded in the document, not an error).
+pub fn solve(config: &Config) -> Result<TableDoc, SolveError> {
+    solve_with_progress(config, Rc::new(Silent))
+}
+
+/// [`solve`], reporting an Adam run's iterations and loss to `progress`.
+///
+/// # Errors
+///
+/// As [`solve`].
+pub fn solve_with_progress(config: &Config, progress: Rc<dyn Progress>) -> Result<TableDoc, SolveError> {
+    match &config.adam {
+        None => {
+            let schedule = greedy(&config.spec)?;
+            Ok(TableDoc::from_schedule(&config.echo(), &schedule))
+        }
+        Some(adam) => solve_adam(config, adam, progress),
+    }
+}
 
 /// The layout of a config's Adam method.
 pub fn layout(config: &Config, adam: &AdamConfig) -> Layout {
@@ -29,7 +82,7 @@ pub fn matrix_singular_values(rows: usize, cols: usize, samples: usize, seed: u6
             MatrixSpec { rows, cols, spectrum: Spectrum::Gaussian, lower: 0.5, seed: seed.wrapping_add(s as u64) };
         let m = generate(&spec, DEFAULT_MAX_ELEMENTS).map_err(|e| AdamError::Invalid(e.to_string()))?.m;
         let m = if rows <= cols { m } else { m.transpose() };
-        let x0 = &m / (m.norm() * (1.0 + DEFAULT_NORM_EPS) + DEFAULT_NORM_DELTA);
+        let x0 = &m / divisor(m.norm(), DEFAULT_EPS, DEFAULT_DELTA);
         out.extend(polar_reference(&x0).singular_values);
     }
     Ok(out)
@@ -41,12 +94,18 @@ pub fn matrix_singular_values(rows: usize, cols: usize, samples: usize, seed: u6
 ///
 /// As [`matrix_singular_values`].
 pub fn objective(config: &Config, adam: &AdamConfig) -> Result<Objective, AdamError> {
-    let lower: f64 = config.spec.lower.parse().unwrap_or(f64::NAN);
-    let upper: f64 = config.spec.upper.parse().unwrap_or(1.0);
+    // The f64 objective reads the interval ends rounded once from their
+    // decimal text by MPFR (exact to f64's last bit).
+    let end = |text: &str| {
+        parse_decimal(text, 64)
+            .map(|x| x.to_f64())
+            .map_err(|e| AdamError::Invalid(format!("interval end {text:?}: {e}")))
+    };
+    let (lower, upper) = (end(&config.spec.lower)?, end(&config.spec.upper)?);
     let kind = match &adam.objective {
         ObjectiveSpec::WorstCase => ObjectiveKind::WorstCase,
         ObjectiveSpec::TopK { k, grid } => ObjectiveKind::TopK { k: *k, grid: *grid },
-        ObjectiveSpec::Rms { grid } => ObjectiveKind::Rms { points: super::objective::grid_points(*grid, upper) },
+        ObjectiveSpec::Rms { grid } => ObjectiveKind::Rms { points: grid_points(*grid, upper) },
         ObjectiveSpec::RmsMatrix { rows, cols, samples } => {
             ObjectiveKind::Rms { points: matrix_singular_values(*rows, *cols, *samples, adam.settings.seed)? }
         }
@@ -69,18 +128,14 @@ pub fn start_rows(config: &Config, adam: &AdamConfig) -> Result<Vec<Vec<String>>
     let rows = if adam.shared { 1 } else { config.spec.degrees.len() };
     let mut start: Vec<Vec<String>> = match &adam.init {
         InitSpec::Greedy => {
-            let schedule = crate::schedule::greedy(&config.spec)?;
-            let digits = crate::precision::decimal_digits(config.spec.precision);
-            schedule
-                .steps
-                .iter()
-                .take(rows)
-                .map(|s| s.applied.coeffs().iter().map(|c| crate::precision::to_decimal(c, digits)).collect())
-                .collect()
+            let schedule = greedy(&config.spec)?;
+            let digits = decimal_digits(config.spec.precision);
+            schedule.steps.iter().take(rows).map(|s| s.applied.coeffs().iter().map(|c| to_decimal(c, digits)).collect()).collect()
         }
         InitSpec::Preset(name) => {
-            let p = crate::presets::preset(name).expect("validated preset");
-            (0..rows).map(|r| p.rows[r.min(p.rows.len() - 1)].clone()).collect()
+            let p = crate::presets::preset(name)
+                .ok_or_else(|| AdamError::Invalid(format!("init.preset {name:?} is not a known preset")))?;
+            (0..rows).map(|r| p.rows[repeat_last(r, p.rows.len())].clone()).collect()
         }
         InitSpec::Rows(r) => r.clone(),
     };
@@ -95,7 +150,7 @@ pub fn start_rows(config: &Config, adam: &AdamConfig) -> Result<Vec<Vec<String>>
 /// The loss of given rows under `objective` at `prec` bits (all rows fixed).
 pub fn loss_of(degrees: &[u32], rows: &[Vec<String>], objective: &Objective, prec: u32) -> f64 {
     let steps = degrees.len();
-    let expanded: Vec<Vec<String>> = (0..steps).map(|t| rows[t.min(rows.len() - 1)].clone()).collect();
+    let expanded: Vec<Vec<String>> = (0..steps).map(|t| rows[repeat_last(t, rows.len())].clone()).collect();
     let layout = Layout {
         degrees: expanded.iter().map(|r| 2 * r.len() as u32 - 1).collect(),
         shared: false,
@@ -110,11 +165,11 @@ pub fn loss_of(degrees: &[u32], rows: &[Vec<String>], objective: &Objective, pre
 /// # Errors
 ///
 /// [`SolveError`] when the start or the run fails.
-pub fn solve(config: &Config, adam: &AdamConfig, bar: &indicatif::ProgressBar) -> Result<TableDoc, SolveError> {
+fn solve_adam(config: &Config, adam: &AdamConfig, progress: Rc<dyn Progress>) -> Result<TableDoc, SolveError> {
     let layout = layout(config, adam);
     let objective = objective(config, adam)?;
     let start = start_rows(config, adam)?;
-    let run: AdamRun = optimise(&layout, &objective, &start, &adam.settings, bar)?;
+    let run: AdamRun = optimise(&layout, &objective, &start, &adam.settings, progress)?;
     let prec = adam.settings.precision;
     let compared = adam
         .compare_with
@@ -126,11 +181,14 @@ pub fn solve(config: &Config, adam: &AdamConfig, bar: &indicatif::ProgressBar) -
         .collect();
     let per_step: Vec<Vec<Float>> =
         (0..config.spec.degrees.len()).map(|t| run.rows[layout.row_of(t)].clone()).collect();
-    let mut doc = TableDoc::from_rows(&config.echo(), &per_step, "adam", None);
-    let band_reached = matches!(adam.objective, ObjectiveSpec::Band { .. }).then(|| {
-        let last = doc.steps.last().expect("at least one step");
-        [last.composed_image[0].parse().unwrap_or(f64::NAN), last.composed_image[1].parse().unwrap_or(f64::NAN)]
-    });
+    let mut doc = TableDoc::from_rows(&config.echo(), &per_step, Method::Adam, None);
+    let band_reached = match (&adam.objective, doc.steps.last()) {
+        (ObjectiveSpec::Band { .. }, Some(last)) => {
+            let end = |t: &str| parse_decimal(t, 64).map(|x| x.to_f64()).map_err(|e| AdamError::Invalid(e.to_string()));
+            Some([end(&last.composed_image[0])?, end(&last.composed_image[1])?])
+        }
+        _ => None,
+    };
     doc.optimisation = Some(OptimisationDoc {
         objective: adam.objective.clone(),
         initial_loss: run.initial_loss,

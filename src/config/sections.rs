@@ -1,0 +1,145 @@
+//! The `verify` and `plots` sections.
+
+use super::error::invalid;
+use super::settings::{MAX_STEPS, integer_in, parse_names};
+use super::{ConfigError, Origin, PlotConfig, VerifyConfig};
+use crate::names;
+use crate::plot::{ImageFormat, PlotKind};
+use crate::presets::{PRESET_NAMES, preset};
+use crate::rows::Beyond;
+use crate::verify::matrix::{MatrixSpec, Spectrum, parse_shape};
+use crate::verify::{Dtype, VerifyOptions};
+
+/// The unvalidated `plots` section.
+#[derive(Debug, Clone, Default)]
+pub struct PlotSettings {
+    /// Figure kinds.
+    pub kinds: Option<(Vec<String>, Origin)>,
+    /// Image formats.
+    pub formats: Option<(Vec<String>, Origin)>,
+    /// Presets to draw beside the table.
+    pub compare_with: Option<(Vec<String>, Origin)>,
+}
+
+/// The unvalidated `verify` section, each value with its origin.
+#[derive(Debug, Clone, Default)]
+pub struct VerifySettings {
+    /// `NxM`.
+    pub shape: Option<(String, Origin)>,
+    /// Spectrum name.
+    pub spectrum: Option<(String, Origin)>,
+    /// ℓ of the spectrum.
+    pub lower: Option<(String, Origin)>,
+    /// RNG seed.
+    pub seed: Option<(String, Origin)>,
+    /// Arithmetics.
+    pub dtypes: Option<(Vec<String>, Origin)>,
+    /// Steps.
+    pub steps: Option<(String, Origin)>,
+    /// `repeat_last` or `cycle`.
+    pub beyond: Option<(String, Origin)>,
+}
+
+impl PlotSettings {
+    /// Checks the section; defaults: every kind that applies (singular values
+    /// only with a `verify` section), PNG and SVG, no other tables.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`], naming `plots.<key>`.
+    pub fn validate(self, has_verify: bool) -> Result<PlotConfig, ConfigError> {
+        let kinds = match &self.kinds {
+            None => PlotKind::defaults(has_verify),
+            Some(v) => {
+                let kinds = parse_names::<PlotKind>(v, "plots.kinds")?;
+                let o = &v.1;
+                if kinds.contains(&PlotKind::SingularValues) && !has_verify {
+                    return Err(invalid(
+                        o,
+                        "plots.kinds",
+                        "singular_values",
+                        "singular_values only with a verify section (it plots a verification)",
+                    ));
+                }
+                kinds
+            }
+        };
+        let formats = match &self.formats {
+            None => ImageFormat::ALL.to_vec(),
+            Some(v) => parse_names::<ImageFormat>(v, "plots.formats")?,
+        };
+        let compare_with = match &self.compare_with {
+            None => Vec::new(),
+            Some((list, o)) => {
+                for name in list {
+                    if preset(name).is_none() {
+                        return Err(invalid(
+                            o,
+                            "plots.compare_with",
+                            format!("{name:?}"),
+                            format!("preset names: {}", PRESET_NAMES.join(", ")),
+                        ));
+                    }
+                }
+                list.clone()
+            }
+        };
+        Ok(PlotConfig { kinds, formats, compare_with })
+    }
+}
+
+impl VerifySettings {
+    /// Checks the section; defaults: a 256×512 matrix with a log-uniform
+    /// spectrum in [1e-3, 1], seed 0, all three arithmetics, the table's own
+    /// step count, repeating the last row.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`], naming `verify.<key>`.
+    pub fn validate(self) -> Result<VerifyConfig, ConfigError> {
+        let (rows, cols) = match &self.shape {
+            None => (256, 512),
+            Some((text, o)) => match parse_shape(text) {
+                Some((r, c)) => (r, c),
+                None => return Err(invalid(o, "verify.shape", format!("{text:?}"), "rows x cols such as 256x512")),
+            },
+        };
+        let spectrum = match &self.spectrum {
+            None => Spectrum::LogUniform,
+            Some((text, o)) => Spectrum::parse(text).ok_or_else(|| {
+                invalid(o, "verify.spectrum", format!("{text:?}"), format!("one of {}", names::list::<Spectrum>()))
+            })?,
+        };
+        let lower = match &self.lower {
+            None => 1e-3,
+            Some((text, o)) => match text.trim().parse::<f64>() {
+                Ok(v) if v > 0.0 && v < 1.0 => v,
+                _ => return Err(invalid(o, "verify.lower", text, "a number in (0, 1)")),
+            },
+        };
+        let seed = match &self.seed {
+            None => 0,
+            Some((text, o)) => text
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| invalid(o, "verify.seed", text, "an integer from 0 to 2^64 - 1"))?,
+        };
+        let dtypes = match &self.dtypes {
+            None => vec![Dtype::F64, Dtype::F32, Dtype::Bf16],
+            Some(v) => parse_names::<Dtype>(v, "verify.dtypes")?,
+        };
+        let steps = match &self.steps {
+            None => None,
+            Some(v) => Some(integer_in(v, "verify.steps", 1, MAX_STEPS as i64)? as usize),
+        };
+        let beyond = match &self.beyond {
+            None => Beyond::RepeatLast,
+            Some((text, o)) => Beyond::parse(text)
+                .ok_or_else(|| invalid(o, "verify.beyond", format!("{text:?}"), "`repeat_last` or `cycle`"))?,
+        };
+        Ok(VerifyConfig {
+            matrix: MatrixSpec { rows, cols, spectrum, lower, seed },
+            options: VerifyOptions { dtypes, steps, beyond, ..VerifyOptions::default() },
+        })
+    }
+}
