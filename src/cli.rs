@@ -290,7 +290,6 @@ enum Format {
     Rust,
 }
 
-
 /// Parses an `emit --format` value (the config's spellings).
 fn output_format(s: &str) -> Result<OutputFormat, String> {
     crate::names::parse(s).ok_or_else(|| format!("one of {}", crate::names::list::<OutputFormat>()))
@@ -457,7 +456,11 @@ fn compare_command(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let tables = if args.tables.is_empty() {
         default_tables(&args.lower).map_err(|e| anyhow::Error::msg(format!("--lower: {e}")))?
     } else {
-        args.tables.iter().map(|t| resolve(&TableSource::Auto(t.clone()))).collect::<Result<_, _>>().map_err(app_error)?
+        args.tables
+            .iter()
+            .map(|t| resolve(&TableSource::Auto(t.clone())))
+            .collect::<Result<_, _>>()
+            .map_err(app_error)?
     };
     let cost_shape = parse_shape(&args.cost_shape).ok_or_else(|| {
         anyhow::Error::msg(format!(
@@ -478,10 +481,11 @@ fn compare_command(args: CompareArgs) -> anyhow::Result<ExitCode> {
         }
         (None, None) => None,
     };
-    let options = CompareOptions { lower: args.lower.clone(), upper: args.upper.clone(), shape: cost_shape, steps: args.steps };
+    let options =
+        CompareOptions { lower: args.lower.clone(), upper: args.upper.clone(), shape: cost_shape, steps: args.steps };
     let bar = Bar::new(args.quiet);
-    let outcome =
-        app::compare::run(&tables, options, matrix.as_ref(), &args.out, args.plots_out.as_deref(), &bar).map_err(|e| {
+    let outcome = app::compare::run(&tables, options, matrix.as_ref(), &args.out, args.plots_out.as_deref(), &bar)
+        .map_err(|e| {
             // The library names the interval ends by their keys; here they are flags.
             anyhow::Error::msg(e.0.replacen("lower = ", "--lower ", 1).replacen("upper = ", "--upper ", 1))
         })?;

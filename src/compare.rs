@@ -107,7 +107,7 @@ pub struct CompareStep {
     pub f_min: String,
     /// max over [ℓ, u] of f.
     pub f_max: String,
-    /// Flops of all steps so far for the shape (MATH.md §6), in GFLOP.
+    /// Flops of all steps so far for the shape (docs/MATH.md §6), in GFLOP.
     pub cumulative_gflop: f64,
     /// ‖X_t − UVᵀ‖₂ measured in bf16 on the matrix, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -145,7 +145,7 @@ pub struct CompareReport {
     pub tool_version: String,
 }
 
-/// Flops of one degree-d step on an n×m matrix (MATH.md §6, n ≤ m): A = XXᵀ
+/// Flops of one degree-d step on an n×m matrix (docs/MATH.md §6, n ≤ m): A = XXᵀ
 /// (2n²m), the polynomial in A by Horner ((q−1)·2n³), and the product with X
 /// (2n²m); a degree-1 step is a scaling (nm).
 pub fn step_flops(n: usize, m: usize, degree: u32) -> f64 {

@@ -1,5 +1,5 @@
 //! Coefficient tables in public use, as published, for verification and
-//! comparison (source: ../shared/reference/published_tables.md, which names
+//! comparison (docs/published-tables.md names
 //! each table's origin).
 //!
 //! ```

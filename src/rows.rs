@@ -44,7 +44,7 @@ pub struct CoefficientRows {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
-    strum::VariantNames
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

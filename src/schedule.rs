@@ -11,7 +11,7 @@
 //! assert!((e / 6.9597564473310883949e-29 - 1.0).abs() < 1e-15);
 //! ```
 //!
-//! The conventions follow MATH.md §3–4:
+//! The conventions follow docs/MATH.md §3–4:
 //!
 //! - step t fits p_t on `[max(ℓ_t, λ·u_t), u_t]` (λ the cushion; 0 is off) and,
 //!   when the cushion moved the lower end, rescales p_t by γ = 2/(min + max)
@@ -37,7 +37,7 @@ use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, m
 /// triple the precision and the run time.
 pub const MAX_NARROWNESS_BITS: u32 = 1 << 16;
 
-/// Where the safety factor is applied (MATH.md §4).
+/// Where the safety factor is applied (docs/MATH.md §4).
 #[derive(
     Debug,
     Clone,
@@ -49,7 +49,7 @@ pub const MAX_NARROWNESS_BITS: u32 = 1 << 16;
     serde::Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
-    strum::VariantNames
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]

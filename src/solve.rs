@@ -18,6 +18,7 @@ use crate::adam::objective::{Layout, Objective, ObjectiveKind, Penalties, grid_p
 use crate::adam::spec::{AdamConfig, InitSpec, ObjectiveSpec};
 use crate::adam::{AdamError, AdamRun, optimise};
 use crate::config::Config;
+use crate::normalise::{DEFAULT_DELTA, DEFAULT_EPS, divisor};
 use crate::precision::{decimal_digits, parse_decimal, to_decimal};
 use crate::progress::{Progress, Silent};
 use crate::rows::repeat_last;
@@ -25,7 +26,6 @@ use crate::schedule::{ScheduleError, greedy};
 use crate::table::{ComparedLoss, Method, OptimisationDoc, TableDoc};
 use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate};
 use crate::verify::reference::polar_reference;
-use crate::normalise::{DEFAULT_DELTA, DEFAULT_EPS, divisor};
 
 /// Why a table could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -130,7 +130,12 @@ pub fn start_rows(config: &Config, adam: &AdamConfig) -> Result<Vec<Vec<String>>
         InitSpec::Greedy => {
             let schedule = greedy(&config.spec)?;
             let digits = decimal_digits(config.spec.precision);
-            schedule.steps.iter().take(rows).map(|s| s.applied.coeffs().iter().map(|c| to_decimal(c, digits)).collect()).collect()
+            schedule
+                .steps
+                .iter()
+                .take(rows)
+                .map(|s| s.applied.coeffs().iter().map(|c| to_decimal(c, digits)).collect())
+                .collect()
         }
         InitSpec::Preset(name) => {
             let p = crate::presets::preset(name)

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bin, shipped};
+use common::{bin, run_yaml, shipped};
 
 use std::path::Path;
 
@@ -86,7 +86,8 @@ fn worst_case_comes_back_to_the_greedy_optimum() {
         final_ratio: 1e-3,
         ..AdamSettings::default()
     };
-    let run = optimise(&layout, &objective, &start, &settings, std::rc::Rc::new(polar_coeffs::progress::Silent)).unwrap();
+    let run =
+        optimise(&layout, &objective, &start, &settings, std::rc::Rc::new(polar_coeffs::progress::Silent)).unwrap();
     assert!((run.initial_loss - optimum) / optimum > 1e-4, "the start is perturbed");
     let rel = (run.final_loss - optimum) / optimum;
     assert!(rel >= -1e-12, "Adam cannot beat the minimax optimum: {rel:e}");
@@ -156,6 +157,19 @@ fn bad_adam_input_is_refused() {
     refused("adam: { compare_with: [nope] }\n", "adam.compare_with = \"nope\" is not allowed");
 }
 
+/// Regression: `adam.compare_with` and `init` errors pointed at `method`'s
+/// position instead of their own.
+#[test]
+fn adam_errors_point_at_their_own_keys() {
+    refused("adam:\n  compare_with:\n    - jordan\n    - nope\n", "bad.yaml:9:7: adam.compare_with = \"nope\"");
+    refused("init:\n  preset: nope\n", "bad.yaml:7:11: init.preset = \"nope\"");
+    refused("init:\n  preset: jordan\n  rows: [[1, 2, 3]]\n", "bad.yaml:7:3: init = several starts");
+    refused(
+        "adam:\n  compare_with:\n    - { name: mine, rows: [[1.5, nan]] }\n",
+        "bad.yaml:8:7: adam.compare_with = \"nan\" is not allowed: finite decimal numbers",
+    );
+}
+
 #[test]
 fn adam_keys_need_method_adam() {
     let dir = TempDir::new().unwrap();
@@ -173,16 +187,9 @@ fn adam_keys_need_method_adam() {
 
 #[test]
 fn fixed_rows_stay_fixed() {
-    let dir = TempDir::new().unwrap();
-    let config = dir.path().join("fixed.yaml");
-    std::fs::write(
-        &config,
+    let (_dir, doc) = run_yaml(
         "name: fixed\nmethod: adam\ndegree: 5\nsteps: 3\nlower: 1e-2\nobjective: { kind: top_k, k: 5, grid: 500 }\nfixed_rows: { 3: [1.875, -1.25, 0.375] }\nadam: { iterations: 300, polish_iterations: 10 }\nprecision: 64\n",
-    )
-    .unwrap();
-    bin().arg("run").arg(&config).arg("--out").arg(dir.path()).assert().success();
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("fixed.json")).unwrap()).unwrap();
+    );
     let last: Vec<f64> =
         doc["steps"][2]["coefficients_f64"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
     assert_eq!(last, vec![1.875, -1.25, 0.375]);
@@ -190,16 +197,9 @@ fn fixed_rows_stay_fixed() {
 
 #[test]
 fn rms_over_matrix_spectra_and_representable_rows() {
-    let dir = TempDir::new().unwrap();
-    let config = dir.path().join("rmsm.yaml");
-    std::fs::write(
-        &config,
+    let (_dir, doc) = run_yaml(
         "name: rmsm\nmethod: adam\ndegree: 5\nsteps: 4\nlower: 1e-3\nobjective: { kind: rms_matrix, shape: 16x48, samples: 3 }\nadam: { iterations: 400, polish_iterations: 5, representable: bf16, seed: 7 }\nprecision: 64\n",
-    )
-    .unwrap();
-    bin().arg("run").arg(&config).arg("--out").arg(dir.path()).assert().success();
-    let doc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.path().join("rmsm.json")).unwrap()).unwrap();
+    );
     let o = &doc["optimisation"];
     assert_eq!(o["objective"]["kind"], "rms_matrix");
     assert!(

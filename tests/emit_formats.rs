@@ -1,24 +1,16 @@
-//! The emitted Python and C parse in their own tools (skipped with a printed
-//! notice where python3 or cc is missing), and `emit` re-emits a table from
-//! its JSON without solving again.
+//! The emitted Python and C parse in their own tools (required under CI;
+//! skipped with a printed notice elsewhere when python3 or cc is missing),
+//! and `emit` re-emits a table from its JSON without solving again.
 
 mod common;
 
-use common::bin;
+use common::{bin, require};
 
 use std::path::Path;
 use std::process::Command as StdCommand;
 
 use predicates::prelude::*;
 use tempfile::TempDir;
-
-fn have(tool: &str) -> bool {
-    let found = StdCommand::new(tool).arg("--version").output().is_ok();
-    if !found {
-        eprintln!("NOTICE: {tool} not found; its parse check is skipped");
-    }
-    found
-}
 
 /// Runs a config with every format into `dir`.
 fn run_all_formats(dir: &Path, yaml: &str) {
@@ -33,7 +25,7 @@ const MIXED: &str = "name: mix\ndegree: [7, 5, 3]\nlower: 1e-3\nemit:\n  formats
 
 #[test]
 fn python_output_imports_and_holds_the_exact_values() {
-    if !have("python3") {
+    if !require("python3", "--version") {
         return;
     }
     let dir = TempDir::new().unwrap();
@@ -61,7 +53,7 @@ fn python_output_imports_and_holds_the_exact_values() {
 
 #[test]
 fn c_header_passes_the_compiler() {
-    if !have("cc") {
+    if !require("cc", "--version") {
         return;
     }
     let dir = TempDir::new().unwrap();

@@ -1,4 +1,4 @@
-//! Known exact answers: closed forms (MATH.md §2), reference values (MATH.md §3)
+//! Known exact answers: closed forms (docs/MATH.md §2), reference values (docs/MATH.md §3)
 //! and the equioscillation property on a grid of hard cases.
 
 use polar_coeffs::precision::{parse_decimal, to_decimal};
@@ -130,7 +130,7 @@ fn pure_greedy_degree_five_composed_error_after_eight_steps() {
     let table = greedy(&ScheduleSpec::new(vec![5; 8], "1e-3")).unwrap();
     assert!(table.all_converged());
     assert_eq!(to_decimal(table.final_error(), 20), "6.9597564473310883949e-29");
-    // MATH.md §3 reference values, 5 digits.
+    // docs/MATH.md §3 reference values, 5 digits.
     let reference = ["0.99153", "0.96457", "0.85977", "0.54589", "0.11345", "9.1647e-4", "4.8110e-10", "6.9598e-29"];
     for (step, want) in table.steps.iter().zip(reference) {
         assert!(digits_agreeing(&step.composed_error, &dec(want)) >= 4.0);
@@ -184,4 +184,17 @@ fn non_convergence_is_a_status_with_the_best_iterate() {
     let optimum = minimax(7, &dec("1e-3"), &dec("1"), &RemezOptions::default()).unwrap();
     assert!(fit.max_error >= optimum.levelled_error);
     assert!(fit.max_error < Float::with_val(64, &optimum.levelled_error * 1.01));
+}
+
+/// The Sturm-based critical points of a polynomial agree with the points the
+/// Remez solver found as its interior reference (two independent searches).
+#[test]
+fn critical_points_match_the_remez_reference() {
+    let fit = minimax(11, &dec("0.01"), &dec("1"), &RemezOptions::default()).unwrap();
+    let crit = fit.poly.positive_critical_points();
+    assert_eq!(crit.len(), 5);
+    for (a, b) in crit.iter().zip(fit.critical_points()) {
+        let rel = Float::with_val(256, a - b).abs() / b;
+        assert!(rel < 1e-30, "{a} vs {b}");
+    }
 }

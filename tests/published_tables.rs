@@ -1,5 +1,5 @@
 //! The shipped configs reproduce the tables in public use
-//! (../shared/reference/published_tables.md, copied here as test expectations).
+//! (docs/published-tables.md, copied here as test expectations).
 
 use std::path::Path;
 
@@ -10,7 +10,7 @@ use rug::Float;
 
 /// Polar Express, published list, raw rows (before the 1.01 scaling).
 /// Source: the paper's appendix and reference code, as quoted in
-/// published_tables.md.
+/// docs/published-tables.md.
 const POLAR_EXPRESS_RAW: [[&str; 3]; 8] = [
     ["8.28721201814563", "-23.595886519098837", "17.300387312530933"],
     ["4.107059111542203", "-2.9478499167379106", "0.5448431082926601"],

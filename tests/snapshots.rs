@@ -1,8 +1,8 @@
 //! Snapshot tests (insta) of every emitted format on small tables.
 
 use polar_coeffs::config::Config;
-use polar_coeffs::table::OutputFormat;
 use polar_coeffs::emit::emitter;
+use polar_coeffs::table::OutputFormat;
 use polar_coeffs::table::TableDoc;
 
 fn small(yaml: &str) -> TableDoc {

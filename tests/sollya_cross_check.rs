@@ -1,7 +1,11 @@
 //! Cross-check against Sollya's `remez`, the reference tool for minimax
-//! approximation (MATH.md, sources). Skipped, with a printed notice, where the
-//! `sollya` binary is missing (Debian: `apt-get install sollya`; `.ci/run`
-//! installs it).
+//! approximation (docs/MATH.md, references). Under CI a missing `sollya` fails
+//! the test; elsewhere it is skipped with a printed notice (Debian:
+//! `apt-get install sollya`; `.ci/run` installs it).
+
+mod common;
+
+use common::require;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -35,8 +39,7 @@ fn sollya_remez(degree: u32, lower: &str) -> Option<Vec<String>> {
 
 #[test]
 fn coefficients_agree_with_sollya_to_60_digits() {
-    if Command::new("sollya").arg("--help").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
-        eprintln!("NOTICE: sollya not found; the Sollya cross-check is skipped");
+    if !require("sollya", "--help") {
         return;
     }
     for (degree, lower) in [(3, "1e-3"), (5, "1e-3"), (7, "1e-4"), (9, "0.01"), (5, "0.5")] {

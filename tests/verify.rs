@@ -5,14 +5,14 @@
 
 mod common;
 
-use common::{bin, shipped};
+use common::{bin, run_yaml, shipped};
 
 use nalgebra::DMatrix;
 use polar_coeffs::config::Config;
 use polar_coeffs::presets::preset;
+use polar_coeffs::rows::CoefficientRows;
 use polar_coeffs::verify::arith::{round_bf16, step_f32};
 use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate, read_npy};
-use polar_coeffs::rows::CoefficientRows;
 use polar_coeffs::verify::{Dtype, VerifyOptions, verify};
 use predicates::prelude::*;
 use tempfile::TempDir;
@@ -331,10 +331,9 @@ fn verify_cli_prints_json_for_every_source() {
 
 #[test]
 fn run_writes_verification_reports_from_the_config_section() {
-    let dir = TempDir::new().unwrap();
-    let config = dir.path().join("v.yaml");
-    std::fs::write(&config, "name: v\ndegree: 5\nsteps: 6\nlower: 1e-3\nverify:\n  shape: 32x64\n  spectrum: geometric\n  dtypes: [f64, bf16]\n  steps: 8\n").unwrap();
-    bin().arg("run").arg(&config).arg("--out").arg(dir.path()).assert().success();
+    let (dir, _doc) = run_yaml(
+        "name: v\ndegree: 5\nsteps: 6\nlower: 1e-3\nverify:\n  shape: 32x64\n  spectrum: geometric\n  dtypes: [f64, bf16]\n  steps: 8\n",
+    );
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("v.verify.json")).unwrap()).unwrap();
     assert_eq!(report["steps"], 8);
@@ -343,6 +342,7 @@ fn run_writes_verification_reports_from_the_config_section() {
     assert_eq!(report["runs"][1]["steps"][8]["row"], 6);
     assert!(std::fs::read_to_string(dir.path().join("v.verify.md")).unwrap().contains("| step | row |"));
     // A bad verify section is refused before anything is written.
+    let config = dir.path().join("v.yaml");
     std::fs::write(&config, "name: w\ndegree: 5\nsteps: 6\nlower: 1e-3\nverify:\n  spectrum: flat\n").unwrap();
     bin()
         .arg("run")
@@ -353,4 +353,17 @@ fn run_writes_verification_reports_from_the_config_section() {
         .failure()
         .stderr(predicate::str::contains("v.yaml:6:13: verify.spectrum = \"flat\" is not allowed"));
     assert!(!dir.path().join("o2").exists());
+}
+
+/// Regression: a verification of an Adam table labelled it "greedy minimax"
+/// (the document adapter did not look at the method).
+#[test]
+fn an_adam_table_is_labelled_by_its_method() {
+    let (dir, doc) = run_yaml(
+        "name: a\nmethod: adam\ndegree: 5\nsteps: 3\nlower: 1e-2\nobjective: { kind: top_k, k: 5, grid: 200 }\nadam: { iterations: 50, polish_iterations: 0 }\nprecision: 64\nverify:\n  shape: 8x16\n  dtypes: [f64]\n",
+    );
+    assert_eq!(doc["method"], "adam");
+    let report = common::read_json(&dir.path().join("a.verify.json"));
+    let source = report["table_source"].as_str().unwrap();
+    assert!(source.contains("Adam") && !source.contains("greedy"), "{source}");
 }

@@ -1,5 +1,5 @@
 //! The Adam method: gradient descent on the composed function, for objectives
-//! the greedy theorem does not cover (MATH.md §5).
+//! the greedy theorem does not cover (docs/MATH.md §5).
 //!
 //! ```
 //! use polar_coeffs::adam::{optimise, AdamSettings, Arithmetic, LrSchedule};

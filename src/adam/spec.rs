@@ -73,4 +73,3 @@ pub struct AdamConfig {
     /// Tables scored under the same loss for comparison: presets or literal rows.
     pub compare_with: Vec<(String, Vec<Vec<String>>)>,
 }
-

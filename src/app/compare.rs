@@ -72,19 +72,21 @@ pub fn run(
     let report = compare_with_progress(tables, &options, matrix.as_ref(), progress);
     progress.finish();
     let report = report.map_err(|e| AppError::new(e.to_string()))?;
-    let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
+    let files: Vec<(PathBuf, Vec<u8>)> = vec![
         (out.join("compare.json"), render::to_json(&report).into_bytes()),
         (out.join("compare.md"), render::to_markdown(&report).into_bytes()),
     ];
     let dir = plots_out.unwrap_or(out);
     #[cfg(feature = "plots")]
-    {
+    let files = {
+        let mut files = files;
         let figure = crate::figures::comparison(&report).map_err(|e| AppError::new(e.to_string()))?;
         files.extend(
             crate::plot::render_files(&figure, &dir.join("compare"), &crate::plot::ImageFormat::ALL)
                 .map_err(|e| AppError::new(e.to_string()))?,
         );
-    }
+        files
+    };
     create_dir(out, "output folder")?;
     create_dir(dir, "plot folder")?;
     write_all(&files).map_err(|e| AppError::new(e.to_string()))?;

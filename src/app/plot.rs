@@ -76,9 +76,7 @@ pub fn run(
                 let verification = verifications.iter().copied().find(|v| v.table == doc.name);
                 let kinds = PlotKind::defaults(verification.is_some());
                 let dir = out.join(&doc.name);
-                rendered.extend(
-                    table_figures(doc, others, verification, &kinds, &dir, formats).map_err(|e| fail(&e))?,
-                );
+                rendered.extend(table_figures(doc, others, verification, &kinds, &dir, formats).map_err(|e| fail(&e))?);
                 dirs.push(dir);
             }
             PlotInput::Verification(v) => {
@@ -86,8 +84,9 @@ pub fn run(
                     continue; // drawn with its table
                 }
                 let dir = out.join(&v.table);
-                rendered
-                    .extend(render_files(&singular_values(v), &dir.join("singular_values"), formats).map_err(|e| fail(&e))?);
+                rendered.extend(
+                    render_files(&singular_values(v), &dir.join("singular_values"), formats).map_err(|e| fail(&e))?,
+                );
                 rendered.extend(
                     render_files(&verification_convergence(v), &dir.join("verify_convergence"), formats)
                         .map_err(|e| fail(&e))?,

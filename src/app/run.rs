@@ -100,10 +100,11 @@ fn render_config(
     doc: &TableDoc,
     options: &RunOptions,
 ) -> Result<(RenderedConfig, Option<VerifyReport>), String> {
-    let mut files: Vec<(PathBuf, Vec<u8>)> =
-        render_all(doc, &config.emit.formats, &options.out)
-            .map_err(|e| e.to_string())?
-            .into_iter().map(|(p, t)| (p, t.into_bytes())).collect();
+    let mut files: Vec<(PathBuf, Vec<u8>)> = render_all(doc, &config.emit.formats, &options.out)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(p, t)| (p, t.into_bytes()))
+        .collect();
     let mut verification = None;
     if let Some(v) = &config.verify {
         let matrix = generate(&v.matrix, DEFAULT_MAX_ELEMENTS).map_err(|e| format!("verify: {e}"))?;
@@ -113,17 +114,26 @@ fn render_config(
         verification = Some(report);
     }
     let data_files = files.len();
-    let mut figure_dir = None;
     #[cfg(feature = "plots")]
-    if let Some(p) = &config.plots {
-        let others: Vec<_> =
-            p.compare_with.iter().map(|name| super::source::preset_rows(name)).collect::<Result<_, _>>().map_err(|e| e.0)?;
-        let dir = options.plots_out.as_deref().unwrap_or(&options.out).join(&doc.name);
-        let figures = crate::figures::table_figures(doc, &others, verification.as_ref(), &p.kinds, &dir, &p.formats)
-            .map_err(|e| format!("plots: {e}"))?;
-        files.extend(figures);
-        figure_dir = Some(dir);
-    }
+    let figure_dir = match &config.plots {
+        Some(p) => {
+            let others: Vec<_> = p
+                .compare_with
+                .iter()
+                .map(|name| super::source::preset_rows(name))
+                .collect::<Result<_, _>>()
+                .map_err(|e| e.0)?;
+            let dir = options.plots_out.as_deref().unwrap_or(&options.out).join(&doc.name);
+            let figures =
+                crate::figures::table_figures(doc, &others, verification.as_ref(), &p.kinds, &dir, &p.formats)
+                    .map_err(|e| format!("plots: {e}"))?;
+            files.extend(figures);
+            Some(dir)
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "plots"))]
+    let figure_dir = None;
     Ok(((files, data_files, figure_dir), verification))
 }
 

@@ -322,14 +322,18 @@ type Penalties = (Option<f64>, Option<(f64, f64)>);
 
 fn penalties(p: Option<&PenaltySettings>) -> Result<Penalties, ConfigError> {
     let Some(p) = p else { return Ok((None, None)) };
-    let no_sign_flip =
-        p.no_sign_flip.as_ref().map(|w| number(w, "penalties.no_sign_flip", |x| x > 0.0, "a weight > 0")).transpose()?;
+    let no_sign_flip = p
+        .no_sign_flip
+        .as_ref()
+        .map(|w| number(w, "penalties.no_sign_flip", |x| x > 0.0, "a weight > 0"))
+        .transpose()?;
     let overshoot = match &p.overshoot {
         Some(r) => {
             let r = number(r, "penalties.overshoot", |x| x >= 0.0, "the allowed overshoot r >= 0 (max f <= 1 + r)")?;
-            let w = p.overshoot_weight.as_ref().map_or(Ok(100.0), |w| {
-                number(w, "penalties.overshoot_weight", |x| x > 0.0, "a weight > 0")
-            })?;
+            let w = p
+                .overshoot_weight
+                .as_ref()
+                .map_or(Ok(100.0), |w| number(w, "penalties.overshoot_weight", |x| x > 0.0, "a weight > 0"))?;
             Some((r, w))
         }
         None => None,
@@ -368,7 +372,11 @@ fn optimiser(a: &AdamKeys, settings: &mut AdamSettings) -> Result<(), ConfigErro
         settings.schedule = choice(
             v,
             "adam.schedule",
-            &[("constant", LrSchedule::Constant), ("cosine", LrSchedule::Cosine), ("exponential", LrSchedule::Exponential)],
+            &[
+                ("constant", LrSchedule::Constant),
+                ("cosine", LrSchedule::Cosine),
+                ("exponential", LrSchedule::Exponential),
+            ],
         )?;
     }
     if let Some(v) = &a.arithmetic {

@@ -74,7 +74,6 @@ pub enum ConfigError {
     },
 }
 
-
 impl ConfigError {
     /// Where the value is (the file, for a missing key).
     pub fn origin(&self) -> Option<&Origin> {
@@ -103,7 +102,12 @@ impl ConfigError {
 
 /// An invalid value: `key = value is not allowed: allowed`, at `origin`.
 pub(crate) fn invalid(origin: &Origin, key: &str, value: impl fmt::Display, allowed: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { origin: origin.clone(), key: key.to_string(), value: value.to_string(), allowed: allowed.into() }
+    ConfigError::Invalid {
+        origin: origin.clone(),
+        key: key.to_string(),
+        value: value.to_string(),
+        allowed: allowed.into(),
+    }
 }
 
 /// A missing key.

@@ -93,7 +93,6 @@ pub struct VerifyConfig {
     pub options: VerifyOptions,
 }
 
-
 impl Config {
     /// Reads and validates a config file.
     ///
@@ -138,7 +137,6 @@ impl Config {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +163,4 @@ mod tests {
         let e = Config::from_yaml_str("name: a\ndegree: 4\nsteps: 2\nlower: 1e-3\n", "t.yaml").unwrap_err().to_string();
         assert!(e.starts_with("t.yaml:2:9: degree = 4 is not allowed: odd integers"), "{e}");
     }
-
 }
-

@@ -244,112 +244,109 @@ pub(crate) fn yaml_origin(file: &str, loc: &Location) -> Origin {
     Origin::Yaml { file: file.to_string(), line: loc.line(), column: loc.column() }
 }
 
-
-
 /// Reads YAML text into [`Settings`], each value with its position.
 ///
 /// # Errors
 ///
 /// [`ConfigError::Yaml`] for syntax, unknown keys and wrong types.
 pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, ConfigError> {
-        let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))?;
-        let o = |loc: &Location| yaml_origin(file, loc);
-        let s = |v: Option<Spanned<String>>| v.map(|v| (v.value, o(&v.referenced)));
-        let d = |v: Option<Spanned<DecimalText>>| v.map(|v| (v.value.0, o(&v.referenced)));
-        let emit = raw.emit.unwrap_or(RawEmit { formats: None, const_name: None, element_type: None });
-        let settings = Settings {
-            name: s(raw.name),
-            degree: raw.degree.map(|v| (v.value, o(&v.referenced))),
-            steps: d(raw.steps),
-            lower: d(raw.lower),
-            upper: d(raw.upper),
-            cushion: d(raw.cushion),
-            safety: d(raw.safety),
-            safety_mode: s(raw.safety_mode),
-            precision: d(raw.precision),
-            max_iterations: d(raw.max_iterations),
-            formats: emit.formats.map(|f| (f.value, o(&f.referenced))),
-            const_name: s(emit.const_name),
-            element_type: s(emit.element_type),
-            verify: raw.verify.map(|v| VerifySettings {
-                shape: d(v.shape),
-                spectrum: s(v.spectrum),
-                lower: d(v.lower),
-                seed: d(v.seed),
-                dtypes: v.dtypes.map(|x| (x.value, o(&x.referenced))),
-                steps: d(v.steps),
-                beyond: s(v.beyond),
-            }),
-            adam: match (raw.method, raw.shared, raw.objective, raw.penalties, raw.adam, raw.init, raw.fixed_rows) {
-                (None, None, None, None, None, None, None) => None,
-                (method, shared, objective, penalties, adam, init, fixed_rows) => Some(AdamSections {
-                    method: method.map_or_else(
-                        || ("greedy".to_string(), Origin::File(file.to_string())),
-                        |m| (m.value, o(&m.referenced)),
-                    ),
-                    shared: shared.map(|v| (v.value, o(&v.referenced))),
-                    objective: objective.map(|ob| ObjectiveSettings {
-                        kind: (ob.kind.value, o(&ob.kind.referenced)),
-                        k: d(ob.k),
-                        grid: d(ob.grid),
-                        delta: d(ob.delta),
-                        shape: d(ob.shape),
-                        samples: d(ob.samples),
-                    }),
-                    penalties: penalties.map(|p| PenaltySettings {
-                        no_sign_flip: d(p.no_sign_flip),
-                        overshoot: d(p.overshoot),
-                        overshoot_weight: d(p.overshoot_weight),
-                    }),
-                    adam: adam.map(|a| AdamKeys {
-                        iterations: d(a.iterations),
-                        polish_iterations: d(a.polish_iterations),
-                        learning_rate: d(a.learning_rate),
-                        schedule: s(a.schedule),
-                        final_ratio: d(a.final_ratio),
-                        beta1: d(a.beta1),
-                        beta2: d(a.beta2),
-                        target_loss: d(a.target_loss),
-                        arithmetic: s(a.arithmetic),
-                        representable: s(a.representable),
-                        seed: d(a.seed),
-                        compare_with: a
-                            .compare_with
-                            .into_iter()
-                            .flatten()
-                            .map(|c| {
-                                let entry = match c.value {
-                                    RawCompareWith::Preset(name) => CompareWithSetting::Preset(name),
-                                    RawCompareWith::Rows { name, rows } => {
-                                        CompareWithSetting::Rows { name, rows: texts(rows) }
-                                    }
-                                };
-                                (entry, o(&c.referenced))
-                            })
-                            .collect(),
-                    }),
-                    init: init.map(|i| InitSettings {
-                        origin: o(&i.referenced),
-                        preset: s(i.value.preset),
-                        rows: i.value.rows.map(|r| (texts(r.value), o(&r.referenced))),
-                        greedy: i.value.greedy.map(|g| (g.value, o(&g.referenced))),
-                    }),
-                    fixed_rows: fixed_rows.map(|v| {
-                        let map = v.value.into_iter().map(|(k, row)| (k, row.into_iter().map(|c| c.0).collect())).collect();
-                        (map, o(&v.referenced))
-                    }),
+    let raw: RawConfig = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))?;
+    let o = |loc: &Location| yaml_origin(file, loc);
+    let s = |v: Option<Spanned<String>>| v.map(|v| (v.value, o(&v.referenced)));
+    let d = |v: Option<Spanned<DecimalText>>| v.map(|v| (v.value.0, o(&v.referenced)));
+    let emit = raw.emit.unwrap_or(RawEmit { formats: None, const_name: None, element_type: None });
+    let settings = Settings {
+        name: s(raw.name),
+        degree: raw.degree.map(|v| (v.value, o(&v.referenced))),
+        steps: d(raw.steps),
+        lower: d(raw.lower),
+        upper: d(raw.upper),
+        cushion: d(raw.cushion),
+        safety: d(raw.safety),
+        safety_mode: s(raw.safety_mode),
+        precision: d(raw.precision),
+        max_iterations: d(raw.max_iterations),
+        formats: emit.formats.map(|f| (f.value, o(&f.referenced))),
+        const_name: s(emit.const_name),
+        element_type: s(emit.element_type),
+        verify: raw.verify.map(|v| VerifySettings {
+            shape: d(v.shape),
+            spectrum: s(v.spectrum),
+            lower: d(v.lower),
+            seed: d(v.seed),
+            dtypes: v.dtypes.map(|x| (x.value, o(&x.referenced))),
+            steps: d(v.steps),
+            beyond: s(v.beyond),
+        }),
+        adam: match (raw.method, raw.shared, raw.objective, raw.penalties, raw.adam, raw.init, raw.fixed_rows) {
+            (None, None, None, None, None, None, None) => None,
+            (method, shared, objective, penalties, adam, init, fixed_rows) => Some(AdamSections {
+                method: method.map_or_else(
+                    || ("greedy".to_string(), Origin::File(file.to_string())),
+                    |m| (m.value, o(&m.referenced)),
+                ),
+                shared: shared.map(|v| (v.value, o(&v.referenced))),
+                objective: objective.map(|ob| ObjectiveSettings {
+                    kind: (ob.kind.value, o(&ob.kind.referenced)),
+                    k: d(ob.k),
+                    grid: d(ob.grid),
+                    delta: d(ob.delta),
+                    shape: d(ob.shape),
+                    samples: d(ob.samples),
                 }),
-            },
-            plots: raw.plots.map(|p| {
-                let l = |v: Option<Spanned<Vec<String>>>| v.map(|x| (x.value, o(&x.referenced)));
-                PlotSettings { kinds: l(p.kinds), formats: l(p.formats), compare_with: l(p.compare_with) }
+                penalties: penalties.map(|p| PenaltySettings {
+                    no_sign_flip: d(p.no_sign_flip),
+                    overshoot: d(p.overshoot),
+                    overshoot_weight: d(p.overshoot_weight),
+                }),
+                adam: adam.map(|a| AdamKeys {
+                    iterations: d(a.iterations),
+                    polish_iterations: d(a.polish_iterations),
+                    learning_rate: d(a.learning_rate),
+                    schedule: s(a.schedule),
+                    final_ratio: d(a.final_ratio),
+                    beta1: d(a.beta1),
+                    beta2: d(a.beta2),
+                    target_loss: d(a.target_loss),
+                    arithmetic: s(a.arithmetic),
+                    representable: s(a.representable),
+                    seed: d(a.seed),
+                    compare_with: a
+                        .compare_with
+                        .into_iter()
+                        .flatten()
+                        .map(|c| {
+                            let entry = match c.value {
+                                RawCompareWith::Preset(name) => CompareWithSetting::Preset(name),
+                                RawCompareWith::Rows { name, rows } => {
+                                    CompareWithSetting::Rows { name, rows: texts(rows) }
+                                }
+                            };
+                            (entry, o(&c.referenced))
+                        })
+                        .collect(),
+                }),
+                init: init.map(|i| InitSettings {
+                    origin: o(&i.referenced),
+                    preset: s(i.value.preset),
+                    rows: i.value.rows.map(|r| (texts(r.value), o(&r.referenced))),
+                    greedy: i.value.greedy.map(|g| (g.value, o(&g.referenced))),
+                }),
+                fixed_rows: fixed_rows.map(|v| {
+                    let map = v.value.into_iter().map(|(k, row)| (k, row.into_iter().map(|c| c.0).collect())).collect();
+                    (map, o(&v.referenced))
+                }),
             }),
-        };
-        Ok(settings)
+        },
+        plots: raw.plots.map(|p| {
+            let l = |v: Option<Spanned<Vec<String>>>| v.map(|x| (x.value, o(&x.referenced)));
+            PlotSettings { kinds: l(p.kinds), formats: l(p.formats), compare_with: l(p.compare_with) }
+        }),
+    };
+    Ok(settings)
 }
 
 /// Decimal rows as text.
 pub(crate) fn texts(rows: Vec<Vec<DecimalText>>) -> Vec<Vec<String>> {
     rows.into_iter().map(|r| r.into_iter().map(|c| c.0).collect()).collect()
 }
-

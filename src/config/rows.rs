@@ -66,4 +66,3 @@ pub fn rows_from_yaml_str(text: &str, file: &str) -> Result<CoefficientRows, Con
         default_steps,
     })
 }
-

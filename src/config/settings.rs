@@ -151,9 +151,8 @@ struct Interval {
 }
 
 fn decimal(key: &str, (text, o): &Valued<String>) -> Result<Float, ConfigError> {
-    parse_decimal(text, CHECK_PRECISION).map_err(|_| {
-        invalid(o, key, format!("{text:?}"), "a finite decimal number such as 0.001, 1e-3 or \"1e-3\"")
-    })
+    parse_decimal(text, CHECK_PRECISION)
+        .map_err(|_| invalid(o, key, format!("{text:?}"), "a finite decimal number such as 0.001, 1e-3 or \"1e-3\""))
 }
 
 impl Settings {
@@ -164,8 +163,10 @@ impl Settings {
     ///
     /// The first [`ConfigError`] found, in key order.
     pub fn validate(self, missing_origin: &Origin) -> Result<Config, ConfigError> {
-        let (name, name_o) =
-            self.name.clone().ok_or_else(|| missing(missing_origin, "name", "a plain file stem such as polar_express"))?;
+        let (name, name_o) = self
+            .name
+            .clone()
+            .ok_or_else(|| missing(missing_origin, "name", "a plain file stem such as polar_express"))?;
         if !is_plain_stem(&name) {
             return Err(invalid(
                 &name_o,
@@ -311,8 +312,9 @@ impl Settings {
         };
         let safety_mode = match &self.safety_mode {
             None => SafetyMode::default(),
-            Some((m, o)) => names::parse(m)
-                .ok_or_else(|| invalid(o, "safety_mode", format!("{m:?}"), "`after` or `inside`"))?,
+            Some((m, o)) => {
+                names::parse(m).ok_or_else(|| invalid(o, "safety_mode", format!("{m:?}"), "`after` or `inside`"))?
+            }
         };
         Ok(Interval { lower: lower_v.0.clone(), upper: upper_text, cushion, safety, safety_mode })
     }
@@ -339,8 +341,9 @@ impl Settings {
         };
         let element_type = match &self.element_type {
             None => ElementType::default(),
-            Some((t, o)) => names::parse(t)
-                .ok_or_else(|| invalid(o, "emit.element_type", format!("{t:?}"), "`f64` or `f32`"))?,
+            Some((t, o)) => {
+                names::parse(t).ok_or_else(|| invalid(o, "emit.element_type", format!("{t:?}"), "`f64` or `f32`"))?
+            }
         };
         Ok(EmitOptions { formats, const_name, element_type })
     }

@@ -30,8 +30,8 @@ pub use markdown::MarkdownEmitter;
 pub use python::PythonEmitter;
 pub use rust::RustEmitter;
 
-use crate::table::{ElementType, OutputFormat};
 use crate::table::{BEYOND_LAST_ROW, Method, SUMMARY_DIGITS, TableDoc, summary};
+use crate::table::{ElementType, OutputFormat};
 
 /// The emitter of a format.
 pub fn emitter(format: OutputFormat) -> &'static dyn Emitter {

@@ -113,7 +113,11 @@ pub fn save(plot: &impl Plot, stem: &Path, formats: &[ImageFormat]) -> Result<Ve
 /// # Errors
 ///
 /// The drawing or encoding error.
-pub fn render_files(plot: &impl Plot, stem: &Path, formats: &[ImageFormat]) -> Result<Vec<(PathBuf, Vec<u8>)>, PlotError> {
+pub fn render_files(
+    plot: &impl Plot,
+    stem: &Path,
+    formats: &[ImageFormat],
+) -> Result<Vec<(PathBuf, Vec<u8>)>, PlotError> {
     formats.iter().map(|&format| Ok((stem.with_extension(format.extension()), render(plot, format)?))).collect()
 }
 

@@ -18,7 +18,7 @@ use crate::schedule::SafetyMode;
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
-    strum::VariantNames
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -50,7 +50,7 @@ impl ElementType {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
-    strum::VariantNames
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -118,4 +118,3 @@ pub struct ConfigEcho {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam: Option<AdamConfig>,
 }
-

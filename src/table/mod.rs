@@ -55,7 +55,7 @@ away from it";
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
-    strum::VariantNames
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -376,4 +376,3 @@ pub fn config_hash(echo: &ConfigEcho) -> String {
     let canonical = serde_json::to_string(echo).expect("the config echo is plain data");
     Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
-

@@ -25,7 +25,7 @@ pub const DEFAULT_MAX_ELEMENTS: u64 = 1 << 26;
     serde::Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
-    strum::VariantNames
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -86,7 +86,9 @@ pub struct TestMatrix {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MatrixError {
     /// Too many elements for the memory cap.
-    #[error("{what}: {rows} x {cols} = {elements} elements exceeds the cap of {cap} (raise the element cap to allow more)")]
+    #[error(
+        "{what}: {rows} x {cols} = {elements} elements exceeds the cap of {cap} (raise the element cap to allow more)"
+    )]
     TooLarge {
         /// File or shape.
         what: String,

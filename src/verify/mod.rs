@@ -33,9 +33,9 @@ use arith::{gram, step_f32, step_f64};
 use matrix::TestMatrix;
 use reference::{REFERENCE_MIN_RATIO, polar_reference, symmetric_eigenvalues};
 
-pub use crate::rows::{Beyond, CoefficientRows};
 use crate::poly::eval_odd_f64;
 use crate::rows::RowsError;
+pub use crate::rows::{Beyond, CoefficientRows};
 
 pub use crate::normalise::{DEFAULT_DELTA as DEFAULT_NORM_DELTA, DEFAULT_EPS as DEFAULT_NORM_EPS};
 

@@ -20,3 +20,35 @@ pub fn shipped(name: &str) -> PathBuf {
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// Runs `polar-coeffs run` on a config given as YAML text (its `name` names
+/// the outputs) in a fresh folder; returns the folder and the table JSON.
+pub fn run_yaml(yaml: &str) -> (tempfile::TempDir, serde_json::Value) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    bin().arg("run").arg(&config).arg("--out").arg(dir.path()).assert().success();
+    let name = yaml.lines().find_map(|l| l.strip_prefix("name: ")).expect("the config has a name line").trim();
+    let doc = read_json(&dir.path().join(format!("{name}.json")));
+    (dir, doc)
+}
+
+/// Whether an external tool runs. Under CI (`CI` set) a missing tool fails
+/// the test, so that a check never silently stops running; elsewhere the
+/// test prints a notice and skips the check.
+pub fn require(tool: &str, probe: &str) -> bool {
+    let found = std::process::Command::new(tool)
+        .arg(probe)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is required under CI (.ci/run installs it) but was not found"
+        );
+        eprintln!("NOTICE: {tool} not found; its check is skipped");
+    }
+    found
+}
