@@ -91,6 +91,7 @@ pub fn table_figures(
                     lower,
                     upper,
                     band: number("final_error", &doc.final_error)?,
+                    x_range: (x_lo, x_hi),
                 };
                 render_files(&plot, &stem, formats)?
             }

@@ -196,7 +196,16 @@ mod tests {
         for name in PRESET_NAMES {
             let p = preset(name).unwrap();
             assert_eq!(p.name, name);
-            assert!(p.default_steps >= p.rows.len().min(p.default_steps));
+            // A table runs for at least one step, has rows, and every row is
+            // a complete odd polynomial of finite coefficients.
+            assert!(p.default_steps >= 1, "{name}");
+            assert!(!p.rows.is_empty(), "{name}");
+            for row in &p.rows {
+                assert!(
+                    !row.is_empty() && row.iter().all(|c| c.parse::<f64>().is_ok_and(f64::is_finite)),
+                    "{name}: {row:?}"
+                );
+            }
         }
         assert!(preset("nope").is_none());
     }

@@ -101,9 +101,11 @@ pub enum RowsError {
 }
 
 /// Whether `text` is a finite decimal number (what every coefficient must be):
-/// the one check shared by configs, rows files and tables read back.
+/// the one check shared by configs, rows files, tables read back and the Adam
+/// start. Both readers a coefficient meets must accept it: MPFR (the exact
+/// value) and Rust's f64 parser (verification), and it must be finite in f64.
 pub fn is_finite_decimal(text: &str) -> bool {
-    text.trim().parse::<f64>().is_ok_and(f64::is_finite)
+    text.trim().parse::<f64>().is_ok_and(f64::is_finite) && crate::precision::parse_decimal(text, 64).is_ok()
 }
 
 impl CoefficientRows {

@@ -309,6 +309,10 @@ pub fn optimise(
             )));
         }
     }
+    let fixed = layout.fixed.iter().flatten();
+    if let Some(bad) = start.iter().chain(fixed).flatten().find(|c| !crate::rows::is_finite_decimal(c)) {
+        return Err(AdamError::Invalid(format!("coefficient {bad:?} is not a finite decimal number")));
+    }
     let prec = settings.precision;
     let like = Float::with_val(prec, 0);
     let start_rows: Vec<Vec<Float>> =

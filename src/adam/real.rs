@@ -43,6 +43,8 @@ impl Real for f64 {
         v
     }
     fn from_decimal(s: &str, _: u32) -> Self {
+        // Callers pass rows checked by `rows::is_finite_decimal` (`optimise`
+        // refuses others), so the NaN is never produced from valid input.
         s.trim().parse().unwrap_or(f64::NAN)
     }
     fn to_f64(&self) -> f64 {
@@ -88,6 +90,7 @@ impl Real for Float {
         Float::with_val(like.prec(), v)
     }
     fn from_decimal(s: &str, prec: u32) -> Self {
+        // As for f64: the text was checked before it reached an objective.
         crate::precision::parse_decimal(s, prec).unwrap_or_else(|_| Float::with_val(prec, rug::float::Special::Nan))
     }
     fn to_f64(&self) -> f64 {

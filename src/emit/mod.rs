@@ -126,7 +126,7 @@ pub(crate) fn provenance(doc: &TableDoc) -> Vec<String> {
         lines.push("WARNING: some minimax steps did not converge; see the JSON output.".into());
     }
     lines.push(String::new());
-    lines.extend(wrap(&format!("Normalisation: {}.", crate::normalise::description()), TEXT_WIDTH));
+    lines.extend(wrap(&format!("Normalisation: {}.", doc.normalisation), TEXT_WIDTH));
     lines.push(String::new());
     lines.extend(wrap(&format!("More steps than rows: {BEYOND_LAST_ROW}."), TEXT_WIDTH));
     lines

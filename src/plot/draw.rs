@@ -267,11 +267,13 @@ pub struct Response {
     pub upper: f64,
     /// E of the band around 1 (the first table's composed error).
     pub band: f64,
+    /// The x-range shown (the curves' sample range).
+    pub x_range: (f64, f64),
 }
 
 impl Plot for Response {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let (x0, x1) = (self.lower / 10.0, self.upper * 1.1);
+        let (x0, x1) = self.x_range;
         let ymax = self
             .lines
             .iter()
