@@ -5,6 +5,9 @@
 //! every output was written but some minimax step did not converge (its
 //! status is in the outputs).
 
+// The clap help texts name paths like OUT/<name>.json: not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -136,9 +139,9 @@ struct CompareArgs {
     /// Steps per table (default: each table's own count).
     #[arg(long, value_name = "T")]
     steps: Option<usize>,
-    /// Shape of the matmul cost model when no matrix is measured.
-    #[arg(long, value_name = "NxM", default_value = "1024x4096")]
-    cost_shape: String,
+    /// Shape of the matmul cost model when no matrix is measured (default 1024x4096).
+    #[arg(long, value_name = "NxM")]
+    cost_shape: Option<String>,
     /// Measure in bf16 on this .npy matrix.
     #[arg(long, value_name = "FILE.npy", conflicts_with = "shape")]
     matrix: Option<PathBuf>,
@@ -462,12 +465,12 @@ fn compare_command(args: CompareArgs) -> anyhow::Result<ExitCode> {
             .collect::<Result<_, _>>()
             .map_err(app_error)?
     };
-    let cost_shape = parse_shape(&args.cost_shape).ok_or_else(|| {
-        anyhow::Error::msg(format!(
-            "--cost-shape = {:?} is not allowed: rows x cols such as 1024x4096",
-            args.cost_shape
-        ))
-    })?;
+    let cost_shape = match &args.cost_shape {
+        None => CompareOptions::default().shape,
+        Some(text) => parse_shape(text).ok_or_else(|| {
+            anyhow::Error::msg(format!("--cost-shape = {text:?} is not allowed: rows x cols such as 1024x4096"))
+        })?,
+    };
     let matrix = match (&args.matrix, &args.shape) {
         (Some(path), _) => Some(MatrixSource::Npy(path.clone())),
         (None, Some(shape)) => {

@@ -31,11 +31,11 @@
 //!   [`presets`] (published tables), [`rows`] (coefficient rows as pasted),
 //!   [`names`], [`normalise`], [`io`] (atomic writes), [`progress`];
 //! - engines: [`remez`] (one minimax step), [`schedule`] (the greedy chain),
-//!   [`adam`] (Adam on the composed function), [`verify`] (tables on
-//!   matrices), [`compare`] (tables side by side), [`curves`], [`plot`];
+//!   [`adam`] (Adam on the composed function), [`verify`](mod@verify) (tables on
+//!   matrices), [`compare`](mod@compare) (tables side by side), [`curves`], [`plot`];
 //! - documents: [`table`] (the result as JSON, and its output vocabulary);
 //! - inputs: [`config`] (YAML or flags → a validated [`Config`]);
-//! - use cases: [`solve()`](solve()), [`emit`] (output formats), `figures`
+//! - use cases: [`solve`](mod@solve), [`emit`] (output formats), `figures`
 //!   (with the `plots` feature), [`summary`] (terminal tables);
 //! - app: [`app`] (the run, verify, compare and plot pipelines);
 //! - face: `cli` (with the `cli` feature).
