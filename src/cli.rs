@@ -2,8 +2,8 @@
 //!
 //! Exit status: 0 on success; 1 for bad input or an I/O error (nothing is
 //! written for a config that fails); 2 for a malformed command line; 3 when
-//! every output was written but some minimax step did not converge (its
-//! status is in the outputs).
+//! every output was written but some minimax step did not converge or a
+//! verification run failed (the status is in the outputs).
 
 // The clap help texts name paths like OUT/<name>.json: not HTML.
 #![allow(rustdoc::invalid_html_tags)]
@@ -30,17 +30,25 @@ use crate::table::OutputFormat;
 use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, parse_shape};
 use crate::verify::report as verify_report;
 
-/// Writes to stdout; a closed pipe (`polar-coeffs ... | head`) ends the
-/// program quietly instead of panicking.
+/// What became of stdout: 0 fine, 1 closed by the reader, 2 failed.
+static STDOUT_STATE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Writes to stdout. A closed pipe (`polar-coeffs run ... | head -1`) stops
+/// the printing, not the work: every file is still written and the exit
+/// status is the command's. Another write error is reported at the end.
 fn write_stdout(args: std::fmt::Arguments) {
     use std::io::Write;
+    use std::sync::atomic::Ordering;
+    if STDOUT_STATE.load(Ordering::Relaxed) != 0 {
+        return;
+    }
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
+        let state = if e.kind() == std::io::ErrorKind::BrokenPipe { 1 } else { 2 };
+        STDOUT_STATE.store(state, Ordering::Relaxed);
+        if state == 2 {
+            eprintln!("error: cannot write to stdout: {e}");
         }
-        eprintln!("error: cannot write to stdout: {e}");
-        std::process::exit(1);
     }
 }
 
@@ -53,7 +61,8 @@ macro_rules! outln {
     ($($arg:tt)*) => { write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-/// Exit status when outputs were written but a step did not converge.
+/// Exit status when outputs were written but a step did not converge or a
+/// verification run failed (overflow).
 pub const EXIT_NOT_CONVERGED: u8 = 3;
 
 #[derive(Debug, Parser)]
@@ -363,6 +372,7 @@ pub fn main() -> ExitCode {
         Command::Plot(args) => plot_command(args),
     };
     match result {
+        Ok(_) if STDOUT_STATE.load(std::sync::atomic::Ordering::Relaxed) == 2 => ExitCode::FAILURE,
         Ok(code) => code,
         Err(message) => {
             eprintln!("error: {message}");
@@ -373,6 +383,7 @@ pub fn main() -> ExitCode {
 
 fn run(configs: Vec<PathBuf>, out: PathBuf, plots_out: Option<PathBuf>, quiet: bool) -> anyhow::Result<ExitCode> {
     let options = app::run::RunOptions { out, plots_out };
+    let mut failed_runs = false;
     let outcome = app::run::run(&configs, &options, Rc::new(Bar::new(quiet)), &mut |done| {
         out!("{}", summary_table(&done.doc));
         if let Some(o) = &done.doc.optimisation {
@@ -391,12 +402,15 @@ fn run(configs: Vec<PathBuf>, out: PathBuf, plots_out: Option<PathBuf>, quiet: b
                 done.path.display()
             );
         }
+        if done.verification.as_ref().is_some_and(warn_failed_runs) {
+            failed_runs = true;
+        }
     })
     .map_err(app_error)?;
     if !outcome.failures.is_empty() {
         anyhow::bail!("{}", outcome.failures.join("\nerror: "));
     }
-    Ok(if outcome.all_converged { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_CONVERGED) })
+    Ok(if outcome.all_converged && !failed_runs { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_CONVERGED) })
 }
 
 /// The table named by exactly one of CONFIG, `--table`, `--json`.
@@ -410,6 +424,14 @@ fn verify_table(args: &VerifyArgs) -> anyhow::Result<TableSource> {
 }
 
 fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if args.table.as_deref() == Some("help") {
+        outln!("presets (verify --table NAME):");
+        for name in crate::presets::PRESET_NAMES {
+            let p = crate::presets::preset(name).expect("listed presets exist");
+            outln!("  {name:<32} {}", p.source);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let source = verify_table(&args)?;
     let table = resolve(&source).map_err(|e| match source {
         TableSource::Preset(_) => anyhow::Error::msg(format!("--table {e}")),
@@ -425,7 +447,8 @@ fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         steps: flag(&args.steps),
         beyond: flag(&args.beyond),
     };
-    let VerifyConfig { matrix: spec, mut options } = settings.validate().map_err(flag_error)?;
+    let VerifyConfig { matrix: spec, mut options } =
+        settings.validate_with_cap(args.max_elements).map_err(flag_error)?;
     options.eps = args.eps;
     options.delta = args.delta;
     let matrix = match &args.matrix {
@@ -443,7 +466,22 @@ fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         VerifyFormat::Markdown => verify_report::to_markdown(&report),
     };
     out!("{text}");
+    if warn_failed_runs(&report) {
+        return Ok(ExitCode::from(EXIT_NOT_CONVERGED));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Warns about verification runs that stopped early; whether there were any.
+fn warn_failed_runs(report: &crate::verify::VerifyReport) -> bool {
+    let mut any = false;
+    for run in &report.runs {
+        if let Some(why) = &run.failure {
+            eprintln!("warning: {}: the {} run failed at {why}", report.table, run.dtype.as_str());
+            any = true;
+        }
+    }
+    any
 }
 
 fn emit_command(args: EmitArgs) -> anyhow::Result<ExitCode> {
@@ -490,7 +528,11 @@ fn compare_command(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let outcome = app::compare::run(&tables, options, matrix.as_ref(), &args.out, args.plots_out.as_deref(), &bar)
         .map_err(|e| {
             // The library names the interval ends by their keys; here they are flags.
-            anyhow::Error::msg(e.0.replacen("lower = ", "--lower ", 1).replacen("upper = ", "--upper ", 1))
+            anyhow::Error::msg(
+                e.0.replacen("lower = ", "--lower ", 1)
+                    .replacen("upper = ", "--upper ", 1)
+                    .replacen("steps = ", "--steps ", 1),
+            )
         })?;
     out!("{}", compare_render::to_table(&outcome.report));
     for file in &outcome.written {

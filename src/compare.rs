@@ -89,6 +89,9 @@ pub enum CompareError {
         /// Why.
         source: DecimalError,
     },
+    /// A step count out of range.
+    #[error("steps = {0} is not allowed: an integer from 1 to {max}", max = crate::schedule::MAX_STEPS)]
+    Steps(usize),
     /// No tables were given.
     #[error("no tables to compare")]
     NoTables,
@@ -145,6 +148,35 @@ pub struct CompareReport {
     pub tool_version: String,
 }
 
+impl CompareReport {
+    /// Checks a report read back: names and sources are one line of text,
+    /// errors are decimals.
+    ///
+    /// # Errors
+    ///
+    /// [`FieldError`](crate::ident::FieldError) naming the field and value.
+    pub fn check(&self) -> Result<(), crate::ident::FieldError> {
+        use crate::ident::{FieldError, is_plain_text};
+        for (i, t) in self.tables.iter().enumerate() {
+            for (field, text) in [("name", &t.name), ("source", &t.source)] {
+                if !is_plain_text(text, 2000) {
+                    return Err(FieldError::new(format!("tables[{i}].{field}"), text, "one line of text"));
+                }
+            }
+            for (k, s) in t.steps.iter().enumerate() {
+                if parse_decimal(&s.worst_error, 64).is_err() {
+                    return Err(FieldError::new(
+                        format!("tables[{i}].steps[{k}].worst_error"),
+                        &s.worst_error,
+                        "a decimal number",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Flops of one degree-d step on an n×m matrix (docs/MATH.md §6, n ≤ m): A = XXᵀ
 /// (2n²m), the polynomial in A by Horner ((q−1)·2n³), and the product with X
 /// (2n²m); a degree-1 step is a scaling (nm).
@@ -190,6 +222,11 @@ pub fn compare_with_progress(
     if !(lower > 0 && lower < upper) {
         return Err(CompareError::Interval { lower: options.lower.clone(), upper: options.upper.clone() });
     }
+    if let Some(steps) = options.steps
+        && (steps == 0 || steps as u64 > crate::schedule::MAX_STEPS)
+    {
+        return Err(CompareError::Steps(steps));
+    }
     progress.set_length(tables.len() as u64);
     let (n, m) = options.shape;
     let mut out = Vec::with_capacity(tables.len());
@@ -228,7 +265,7 @@ pub fn compare_with_progress(
                 f_min: to_decimal(&lo, COMPARE_DIGITS),
                 f_max: to_decimal(&hi, COMPARE_DIGITS),
                 cumulative_gflop: flops / 1e9,
-                measured_bf16: measured.as_ref().map(|v| v[t]),
+                measured_bf16: measured.as_ref().and_then(|v| v.get(t).copied()),
             });
         }
         out.push(TableComparison { name: table.name.clone(), source: table.source.clone(), steps: rows });

@@ -29,7 +29,7 @@
 //!
 //! - base: [`precision`] (decimal ↔ MPFR), [`poly`] (odd polynomials),
 //!   [`presets`] (published tables), [`rows`] (coefficient rows as pasted),
-//!   [`names`], [`normalise`], [`io`] (atomic writes), [`progress`];
+//!   [`ident`] (names in generated code), [`names`], [`normalise`], [`io`] (atomic writes), [`progress`];
 //! - engines: [`remez`] (one minimax step), [`schedule`] (the greedy chain),
 //!   [`adam`] (Adam on the composed function), [`verify`](mod@verify) (tables on
 //!   matrices), [`compare`](mod@compare) (tables side by side), [`curves`], [`plot`];
@@ -59,6 +59,7 @@ pub mod curves;
 pub mod emit;
 #[cfg(feature = "plots")]
 pub mod figures;
+pub mod ident;
 pub mod io;
 pub mod names;
 pub mod normalise;

@@ -37,6 +37,10 @@ use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, m
 /// triple the precision and the run time.
 pub const MAX_NARROWNESS_BITS: u32 = 1 << 16;
 
+/// Most steps a schedule (or any table) may have: every command caps step
+/// counts here.
+pub const MAX_STEPS: u64 = 10_000;
+
 /// Where the safety factor is applied (docs/MATH.md §4).
 #[derive(
     Debug,

@@ -36,6 +36,51 @@ pub enum SolveError {
     /// The Adam method failed.
     #[error(transparent)]
     Adam(#[from] AdamError),
+    /// A coefficient that f64 or f32 cannot hold: it would be printed as 0
+    /// or inf (a safety factor so large that a row underflows, say).
+    #[error(
+        "step {step}, coefficient {index} = {value} is {what} in {target}; the table cannot be written (is the safety factor or the interval extreme?)"
+    )]
+    NotRepresentable {
+        /// 1-based step.
+        step: usize,
+        /// 0-based coefficient.
+        index: usize,
+        /// The exact value, shortened.
+        value: String,
+        /// `zero` or `infinite`.
+        what: &'static str,
+        /// `f64` or `f32`.
+        target: &'static str,
+    },
+}
+
+/// Refuses a document with a non-zero coefficient that rounds to 0, or any
+/// coefficient that rounds to ±inf, in f64 or f32.
+fn check_representable(doc: &TableDoc) -> Result<(), SolveError> {
+    for s in &doc.steps {
+        for (k, text) in s.coefficients.iter().enumerate() {
+            let nonzero = parse_decimal(text, 64).is_ok_and(|x| !x.is_zero());
+            let checks = [(s.coefficients_f64[k], "f64"), (f64::from(s.coefficients_f32[k]), "f32")];
+            for (v, target) in checks {
+                let what = if !v.is_finite() {
+                    "infinite"
+                } else if v == 0.0 && nonzero {
+                    "zero"
+                } else {
+                    continue;
+                };
+                return Err(SolveError::NotRepresentable {
+                    step: s.step,
+                    index: k,
+                    value: crate::precision::summary(text, 12),
+                    what,
+                    target,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Solves the config (greedy schedule, or the Adam method) and builds the
@@ -55,13 +100,12 @@ pub fn solve(config: &Config) -> Result<TableDoc, SolveError> {
 ///
 /// As [`solve`].
 pub fn solve_with_progress(config: &Config, progress: Rc<dyn Progress>) -> Result<TableDoc, SolveError> {
-    match &config.adam {
-        None => {
-            let schedule = greedy(&config.spec)?;
-            Ok(TableDoc::from_schedule(&config.echo(), &schedule))
-        }
-        Some(adam) => solve_adam(config, adam, progress),
-    }
+    let doc = match &config.adam {
+        None => TableDoc::from_schedule(&config.echo(), &greedy(&config.spec)?),
+        Some(adam) => solve_adam(config, adam, progress)?,
+    };
+    check_representable(&doc)?;
+    Ok(doc)
 }
 
 /// The layout of a config's Adam method.
@@ -83,7 +127,9 @@ pub fn matrix_singular_values(rows: usize, cols: usize, samples: usize, seed: u6
         let m = generate(&spec, DEFAULT_MAX_ELEMENTS).map_err(|e| AdamError::Invalid(e.to_string()))?.m;
         let m = if rows <= cols { m } else { m.transpose() };
         let x0 = &m / divisor(m.norm(), DEFAULT_EPS, DEFAULT_DELTA);
-        out.extend(polar_reference(&x0).singular_values);
+        out.extend(
+            polar_reference(&x0).map_err(|e| AdamError::Invalid(format!("rms_matrix sample: {e}")))?.singular_values,
+        );
     }
     Ok(out)
 }
@@ -130,9 +176,14 @@ pub fn start_rows(config: &Config, adam: &AdamConfig) -> Result<Vec<Vec<String>>
         InitSpec::Greedy => {
             let schedule = greedy(&config.spec)?;
             let digits = decimal_digits(config.spec.precision);
+            // A shared row starts from the greedy schedule's last row: close
+            // to the Newton-Schulz fixed point, it converges when repeated
+            // (the first row, fitted for small values, diverges near 1).
+            let skip = if adam.shared { schedule.steps.len() - 1 } else { 0 };
             schedule
                 .steps
                 .iter()
+                .skip(skip)
                 .take(rows)
                 .map(|s| s.applied.coeffs().iter().map(|c| to_decimal(c, digits)).collect())
                 .collect()

@@ -207,7 +207,8 @@ fn missing_npy_and_bad_shapes_are_refused() {
         .assert()
         .failure()
         .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains("exceeds the cap"));
+        .stderr(predicate::str::contains("--shape = \"100000x100000\" is not allowed"))
+        .stderr(predicate::str::contains("at most 67108864 elements"));
     bin()
         .args(["verify", "--table", "jordan", "--shape", "12"])
         .assert()

@@ -72,6 +72,16 @@ pub enum Representable {
     Bf16,
 }
 
+/// The target loss that is never reached.
+fn never() -> f64 {
+    f64::NEG_INFINITY
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_never(v: &f64) -> bool {
+    *v == f64::NEG_INFINITY
+}
+
 /// Adam's settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdamSettings {
@@ -93,7 +103,9 @@ pub struct AdamSettings {
     pub beta2: f64,
     /// ε of the denominator.
     pub epsilon: f64,
-    /// Stop when the loss reaches this.
+    /// Stop when the loss reaches this (−∞, never, is left out of JSON,
+    /// which has no infinities).
+    #[serde(default = "never", skip_serializing_if = "is_never")]
     pub target_loss: f64,
     /// Where the iterations run.
     pub arithmetic: Arithmetic,
@@ -320,6 +332,12 @@ pub fn optimise(
     let start_params = layout.params_of(&start_rows);
     let score = |p: &[Float]| objective.evaluate(layout, p, prec, &like);
     let initial_loss = score(&start_params).loss.to_f64();
+    if !initial_loss.is_finite() {
+        return Err(AdamError::Invalid(format!(
+            "the loss of the starting rows is {initial_loss}: they diverge on [lower, upper]; start from rows that \
+             converge (an `init` preset such as jordan, or init rows)"
+        )));
+    }
     let history = Rc::new(RefCell::new(Vec::new()));
     progress.set_length(
         settings.iterations
@@ -393,7 +411,14 @@ pub fn optimise(
         rows = objective::round_rows(&rows, target);
     }
     let after = score(&layout.params_of(&rows));
-    let mut history = history.borrow().clone();
+    if !after.loss.to_f64().is_finite() {
+        return Err(AdamError::Invalid(format!(
+            "the final loss is {}: the run diverged; lower the learning rate or start from other rows",
+            after.loss.to_f64()
+        )));
+    }
+    // JSON has no infinities: a sample where the loss overflowed is left out.
+    let mut history: Vec<(u64, f64)> = history.borrow().iter().copied().filter(|(_, l)| l.is_finite()).collect();
     history.push((iterations, after.loss.to_f64()));
     progress.set_position(iterations);
     Ok(AdamRun {

@@ -7,7 +7,7 @@ use super::verify::{MatrixSource, load_matrix};
 use super::{AppError, create_dir};
 use crate::compare::{CompareOptions, CompareReport, compare_with_progress, render};
 use crate::config::{DegreeSpec, Origin, Settings};
-use crate::io::write_all;
+use crate::io::OutputLock;
 use crate::presets::{PRESET_NAMES, preset};
 use crate::progress::Progress;
 use crate::rows::CoefficientRows;
@@ -87,9 +87,9 @@ pub fn run(
         );
         files
     };
-    create_dir(out, "output folder")?;
+    let lock = OutputLock::take(out).map_err(|e| AppError::new(e.to_string()))?;
     create_dir(dir, "plot folder")?;
-    write_all(&files).map_err(|e| AppError::new(e.to_string()))?;
+    lock.write_set(&files).map_err(|e| AppError::new(e.to_string()))?;
     let mut paths: Vec<PathBuf> = files.into_iter().map(|(p, _)| p).collect();
     let drawn = paths.split_off(2);
     Ok(CompareOutcome { report, written: paths, drawn })

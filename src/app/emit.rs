@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::AppError;
 use super::source::read_table_json;
-use super::{AppError, create_dir};
 use crate::emit::render_all;
-use crate::io::write_all;
+use crate::io::OutputLock;
 use crate::table::OutputFormat;
 
 /// Renders every table in every format, then writes them all (or none).
@@ -20,7 +20,14 @@ pub fn run(jsons: &[PathBuf], formats: &[OutputFormat], out: &Path) -> Result<Ve
         let doc = read_table_json(path)?;
         files.extend(render_all(&doc, formats, out).map_err(|e| AppError::new(format!("{}: {e}", path.display())))?);
     }
-    create_dir(out, "output folder")?;
-    write_all(&files).map_err(|e| AppError::new(e.to_string()))?;
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some((dup, _)) = files.iter().find(|(p, _)| !seen.insert(p.clone())) {
+        return Err(AppError::new(format!(
+            "{} would be written twice: two tables have the same name; re-emit them into different folders",
+            dup.display()
+        )));
+    }
+    let lock = OutputLock::take(out).map_err(|e| AppError::new(e.to_string()))?;
+    lock.write_set(&files).map_err(|e| AppError::new(e.to_string()))?;
     Ok(files.into_iter().map(|(p, _)| p).collect())
 }

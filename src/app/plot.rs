@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::{AppError, create_dir};
 use crate::compare::CompareReport;
 use crate::figures::{comparison, singular_values, table_figures, verification_convergence};
-use crate::io::write_all;
+use crate::io::OutputLock;
 use crate::plot::{ImageFormat, PlotKind, render_files};
 use crate::rows::CoefficientRows;
 use crate::table::TableDoc;
@@ -36,12 +36,17 @@ pub fn read_plot_input(path: &Path) -> Result<PlotInput, AppError> {
         serde_json::from_str(&text).map_err(|e| AppError::new(format!("{file}: not JSON: {e}")))?;
     let has = |k: &str| value.get(k).is_some();
     let typed = |e: serde_json::Error| AppError::new(format!("{file}: {e}"));
+    let checked = |e: &dyn std::fmt::Display| AppError::new(format!("{file}: {e}"));
     if has("runs") {
-        Ok(PlotInput::Verification(Box::new(serde_json::from_value(value).map_err(typed)?)))
+        let v: VerifyReport = serde_json::from_value(value).map_err(typed)?;
+        v.check().map_err(|e| checked(&e))?;
+        Ok(PlotInput::Verification(Box::new(v)))
     } else if has("tables") {
-        Ok(PlotInput::Comparison(Box::new(serde_json::from_value(value).map_err(typed)?)))
+        let c: CompareReport = serde_json::from_value(value).map_err(typed)?;
+        c.check().map_err(|e| checked(&e))?;
+        Ok(PlotInput::Comparison(Box::new(c)))
     } else if has("precision_bits") || has("steps") {
-        Ok(PlotInput::Table(Box::new(serde_json::from_value(value).map_err(typed)?)))
+        Ok(PlotInput::Table(Box::new(TableDoc::from_json(&text).map_err(|e| checked(&e))?)))
     } else {
         Err(AppError::new(format!(
             "{file}: not a polar-coeffs table, verification or comparison JSON (no `steps`, `runs` or `tables` field)"
@@ -100,9 +105,17 @@ pub fn run(
             }
         }
     }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some((dup, _)) = rendered.iter().find(|(p, _)| !seen.insert(p.clone())) {
+        return Err(AppError::new(format!(
+            "{} would be drawn twice: two inputs have the same name; draw them into different folders",
+            dup.display()
+        )));
+    }
+    let lock = OutputLock::take(out).map_err(|e| fail(&e))?;
     for dir in &dirs {
         create_dir(dir, "plot folder")?;
     }
-    write_all(&rendered).map_err(|e| fail(&e))?;
+    lock.write_set(&rendered).map_err(|e| fail(&e))?;
     Ok(rendered.into_iter().map(|(p, _)| p).collect())
 }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use super::{AppError, create_dir};
 use crate::config::Config;
 use crate::emit::render_all;
-use crate::io::write_all;
+use crate::io::OutputLock;
 use crate::progress::Progress;
 use crate::solve::solve_with_progress;
 use crate::table::TableDoc;
@@ -91,6 +91,46 @@ pub fn load_configs(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Config)>, AppErro
     Ok(configs)
 }
 
+/// The data files a config writes (its formats, and its verification).
+fn planned_files(config: &Config, out: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = config
+        .emit
+        .formats
+        .iter()
+        .map(|&f| out.join(format!("{}.{}", config.name, crate::emit::emitter(f).extension())))
+        .collect();
+    if config.verify.is_some() {
+        files.push(out.join(format!("{}.verify.json", config.name)));
+        files.push(out.join(format!("{}.verify.md", config.name)));
+    }
+    files
+}
+
+/// Refuses two configs whose outputs would land on the same file (a config
+/// `a` with a verification and a config `a.verify` both write
+/// `a.verify.json`), and figure folders that are data files.
+fn check_collisions(configs: &[(PathBuf, Config)], options: &RunOptions) -> Result<(), AppError> {
+    let mut owner: BTreeMap<PathBuf, &Path> = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (path, config) in configs {
+        let mut files = planned_files(config, &options.out);
+        if config.plots.is_some() {
+            files.push(options.plots_out.as_deref().unwrap_or(&options.out).join(&config.name));
+        }
+        for file in files {
+            if let Some(first) = owner.insert(file.clone(), path) {
+                errors.push(format!(
+                    "{}: writes {}, which {} writes too; rename one of the tables",
+                    path.display(),
+                    file.display(),
+                    first.display()
+                ));
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::new(errors.join("\nerror: "))) }
+}
+
 /// Every file of one config, rendered: (data files, figure files, figure folder).
 type RenderedConfig = (Vec<(PathBuf, Vec<u8>)>, usize, Option<PathBuf>);
 
@@ -152,7 +192,8 @@ pub fn run(
     on_done: &mut dyn FnMut(&ConfigOutcome),
 ) -> Result<RunOutcome, AppError> {
     let configs = load_configs(paths)?;
-    create_dir(&options.out, "output folder")?;
+    check_collisions(&configs, options)?;
+    let lock = OutputLock::take(&options.out).map_err(|e| AppError::new(e.to_string()))?;
     let mut outcome = RunOutcome { all_converged: true, ..RunOutcome::default() };
     for (path, config) in &configs {
         let solved = solve_with_progress(config, Rc::new(Forward(Rc::clone(&progress), config.name.clone())));
@@ -174,7 +215,7 @@ pub fn run(
         if let Some(dir) = &figure_dir {
             create_dir(dir, "plot folder")?;
         }
-        write_all(&files).map_err(|e| AppError::new(e.to_string()))?;
+        lock.write_set(&files).map_err(|e| AppError::new(e.to_string()))?;
         outcome.all_converged &= doc.all_converged;
         outcome.done += 1;
         let paths: Vec<PathBuf> = files.into_iter().map(|(p, _)| p).collect();

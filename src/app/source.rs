@@ -44,7 +44,7 @@ pub fn preset_rows(name: &str) -> Result<CoefficientRows, AppError> {
 pub fn read_table_json(path: &Path) -> Result<TableDoc, AppError> {
     let file = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| AppError::new(format!("{file}: cannot read: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| AppError::new(format!("{file}: not a polar-coeffs table JSON: {e}")))
+    TableDoc::from_json(&text).map_err(|e| AppError::new(format!("{file}: {e}")))
 }
 
 /// The rows of a YAML file: literal rows, or a run config solved now.

@@ -13,6 +13,12 @@ use crate::presets::{PRESET_NAMES, preset};
 use crate::rows::{is_finite_decimal, repeat_last};
 use crate::verify::matrix::parse_shape;
 
+/// Largest matrix of the `rms_matrix` objective (elements).
+pub const MAX_RMS_MATRIX_ELEMENTS: u64 = 1 << 22;
+
+/// Largest total of sampled elements of the `rms_matrix` objective.
+pub const MAX_RMS_MATRIX_WORK: u64 = 1 << 26;
+
 /// The `objective` section.
 #[derive(Debug, Clone)]
 pub struct ObjectiveSettings {
@@ -303,6 +309,28 @@ fn objective(ob: &ObjectiveSettings) -> Result<ObjectiveSpec, ConfigError> {
             };
             let samples =
                 ob.samples.as_ref().map_or(Ok(8), |v| Ok(integer_in(v, "objective.samples", 1, 10_000)? as usize))?;
+            let elements = (rows as u128) * (cols as u128);
+            if rows == 0 || cols == 0 || elements > u128::from(MAX_RMS_MATRIX_ELEMENTS) {
+                let (text, o) = ob.shape.as_ref().map_or(("64x256", &ob.kind.1), |(t, o)| (t.as_str(), o));
+                return Err(invalid(
+                    o,
+                    "objective.shape",
+                    text,
+                    format!("rows x cols with at most {MAX_RMS_MATRIX_ELEMENTS} elements"),
+                ));
+            }
+            if elements * samples as u128 > u128::from(MAX_RMS_MATRIX_WORK) {
+                let o = ob.samples.as_ref().map_or(&ob.kind.1, |(_, o)| o);
+                return Err(invalid(
+                    o,
+                    "objective.samples",
+                    samples,
+                    format!(
+                        "at most {} samples of a {rows}x{cols} matrix (samples x rows x cols <= {MAX_RMS_MATRIX_WORK})",
+                        MAX_RMS_MATRIX_WORK as u128 / elements
+                    ),
+                ));
+            }
             ObjectiveSpec::RmsMatrix { rows, cols, samples }
         }
         other => {

@@ -7,7 +7,7 @@ use crate::names;
 use crate::plot::{ImageFormat, PlotKind};
 use crate::presets::{PRESET_NAMES, preset};
 use crate::rows::Beyond;
-use crate::verify::matrix::{MatrixSpec, Spectrum, parse_shape};
+use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, parse_shape};
 use crate::verify::{Dtype, VerifyOptions};
 
 /// The unvalidated `plots` section.
@@ -97,10 +97,27 @@ impl VerifySettings {
     ///
     /// The first [`ConfigError`], naming `verify.<key>`.
     pub fn validate(self) -> Result<VerifyConfig, ConfigError> {
+        self.validate_with_cap(DEFAULT_MAX_ELEMENTS)
+    }
+
+    /// [`VerifySettings::validate`] with a matrix of at most `cap` elements.
+    ///
+    /// # Errors
+    ///
+    /// As [`VerifySettings::validate`].
+    pub fn validate_with_cap(self, cap: u64) -> Result<VerifyConfig, ConfigError> {
         let (rows, cols) = match &self.shape {
             None => (256, 512),
             Some((text, o)) => match parse_shape(text) {
-                Some((r, c)) => (r, c),
+                Some((r, c)) if r >= 1 && c >= 1 && (r as u128) * (c as u128) <= u128::from(cap) => (r, c),
+                Some(_) => {
+                    return Err(invalid(
+                        o,
+                        "verify.shape",
+                        format!("{text:?}"),
+                        format!("rows x cols with at least one row and column and at most {cap} elements"),
+                    ));
+                }
                 None => return Err(invalid(o, "verify.shape", format!("{text:?}"), "rows x cols such as 256x512")),
             },
         };

@@ -5,6 +5,8 @@ use rug::Float;
 
 use super::error::{invalid, missing};
 use super::{AdamSections, CHECK_PRECISION, Config, ConfigError, DegreeSpec, Origin, PlotSettings, VerifySettings};
+use crate::ident::{CONST_NAME_RULE, check_const_name};
+pub use crate::ident::{default_const_name, is_plain_stem};
 use crate::names;
 use crate::precision::{DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION, parse_decimal};
 use crate::remez::{DEFAULT_MAX_ITERATIONS, MAX_DEGREE};
@@ -14,8 +16,7 @@ use crate::table::{ElementType, EmitOptions, OutputFormat};
 /// Largest `max_iterations` a config may set.
 pub const MAX_REMEZ_ITERATIONS: usize = 10_000;
 
-/// Most steps a schedule may have.
-pub const MAX_STEPS: u64 = 10_000;
+pub use crate::schedule::MAX_STEPS;
 
 /// A value and where it came from.
 pub(crate) type Valued<T> = (T, Origin);
@@ -56,15 +57,6 @@ pub struct Settings {
     pub plots: Option<PlotSettings>,
     /// `method` and the Adam sections (validated with the degrees).
     pub adam: Option<AdamSections>,
-}
-
-/// Whether `name` is a plain file stem: letters, digits, `_`, `-`, `.`, not
-/// starting with `.`, no path separators.
-pub fn is_plain_stem(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && name.len() <= 200
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// A non-empty list of names read by `parse`, repeats dropped (the first kept).
@@ -120,24 +112,6 @@ pub(crate) fn number(
         Ok(x) if x.is_finite() && ok(x) => Ok(x),
         _ => Err(invalid(o, key, text, allowed)),
     }
-}
-
-fn is_rust_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name != "_"
-}
-
-/// The default constant name for a table: its name upper-cased, with every
-/// character that cannot be in an identifier replaced by `_`.
-pub fn default_const_name(name: &str) -> String {
-    let mut out: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
-    if out.chars().next().is_none_or(|c| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    out
 }
 
 /// The interval and its safety settings, validated: (lower, upper, cushion,
@@ -324,13 +298,8 @@ impl Settings {
         let const_name = match &self.const_name {
             None => default_const_name(name),
             Some((c, o)) => {
-                if !is_rust_identifier(c) {
-                    return Err(invalid(
-                        o,
-                        "emit.const_name",
-                        format!("{c:?}"),
-                        "a Rust identifier: a letter or '_' followed by letters, digits or '_'",
-                    ));
+                if let Err(why) = check_const_name(c) {
+                    return Err(invalid(o, "emit.const_name", format!("{c:?} ({why})"), CONST_NAME_RULE));
                 }
                 c.clone()
             }
@@ -346,17 +315,5 @@ impl Settings {
             }
         };
         Ok(EmitOptions { formats, const_name, element_type })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_const_names_are_identifiers() {
-        assert_eq!(default_const_name("polar-express.v2"), "POLAR_EXPRESS_V2");
-        assert_eq!(default_const_name("5step"), "_5STEP");
-        assert!(is_rust_identifier(&default_const_name("5step")));
     }
 }

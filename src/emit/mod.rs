@@ -132,12 +132,24 @@ pub(crate) fn provenance(doc: &TableDoc) -> Vec<String> {
     lines
 }
 
+/// A provenance line made safe for any comment: control characters
+/// (a line break would end a `//` comment) become spaces, and `*/` (which
+/// would end a C block comment) is broken up. Documents are checked when read,
+/// so this changes nothing in a valid one; it is the second line of defence.
+pub(crate) fn comment_safe(line: &str) -> String {
+    let mut out: String = line.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    while out.contains("*/") {
+        out = out.replace("*/", "* /");
+    }
+    out
+}
+
 /// The provenance block with every line behind `prefix` (trailing spaces
 /// trimmed on paragraph breaks).
 pub(crate) fn commented(doc: &TableDoc, prefix: &str) -> String {
     let mut out = String::new();
     for line in provenance(doc) {
-        out.push_str(format!("{prefix} {line}").trim_end());
+        out.push_str(format!("{prefix} {}", comment_safe(&line)).trim_end());
         out.push('\n');
     }
     out

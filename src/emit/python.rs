@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{EmitError, Emitter, literal_rows, provenance};
+use super::{EmitError, Emitter, comment_safe, literal_rows, provenance};
 use crate::table::ElementType;
 use crate::table::TableDoc;
 
@@ -28,7 +28,8 @@ impl Emitter for PythonEmitter {
             if i > 0 {
                 out.push('\n');
             }
-            out.push_str(&line.replace('\\', "\\\\"));
+            // A docstring ends at three quotes; a backslash starts an escape.
+            out.push_str(&comment_safe(line).replace('\\', "\\\\").replace('"', "\\\""));
         }
         out.push_str("\n\"\"\"\n\n");
         if c.emit.element_type == ElementType::F32 {
@@ -46,10 +47,11 @@ impl Emitter for PythonEmitter {
             out,
             r#"
 
-def msign(G, steps=None, eps={eps:e}, delta={delta:e}, dtype=None):
+def msign(G, steps=None, eps={eps:e}, delta={delta:e}, dtype=None, *, _rows={name}):
     """Apply `{name}` to G (..., n, m): X = G / (||G||_F (1 + eps) + delta), then one
     step per row (the last row repeated when steps exceeds the rows), products on the
-    short side. Returns X in `dtype` (default: torch.bfloat16)."""
+    short side. Returns X in `dtype` (default: torch.bfloat16). The table is bound
+    when the function is defined, so no local name can stand in for it."""
     import torch
 
     X = G.to(torch.bfloat16 if dtype is None else dtype)
@@ -57,7 +59,7 @@ def msign(G, steps=None, eps={eps:e}, delta={delta:e}, dtype=None):
     if transposed:
         X = X.mT
     X = X / (X.norm(dim=(-2, -1), keepdim=True) * (1 + eps) + delta)
-    rows = {name}
+    rows = _rows
     for t in range(len(rows) if steps is None else steps):
         c = rows[min(t, len(rows) - 1)]
         if len(c) == 1:

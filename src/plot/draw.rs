@@ -37,6 +37,25 @@ pub const HEIGHT: u32 = 600;
 /// (≥ 1e-16) into the top of the figure; values below sit on the axis.
 pub const LOG_FLOOR: f64 = 1e-30;
 
+/// Largest value drawn on a logarithmic axis: a diverging table's values
+/// (up to 1e308, or infinite) sit on the top edge instead of stretching the
+/// axis over hundreds of decades (plotters' tick search does not end there).
+pub const LOG_CEIL: f64 = 1e30;
+
+/// Clamps a logarithmic axis range to [`LOG_FLOOR`, `LOG_CEIL`], non-empty.
+fn clamp_log(lo: f64, hi: f64) -> (f64, f64) {
+    let lo = if lo.is_finite() { lo.clamp(LOG_FLOOR, LOG_CEIL / 10.0) } else { LOG_FLOOR };
+    let hi = if hi.is_finite() { hi.clamp(lo * 10.0, LOG_CEIL) } else { LOG_CEIL };
+    (lo, hi.max(lo * 10.0))
+}
+
+/// Clamps a linear axis range to finite values within ±[`LOG_CEIL`].
+fn clamp_linear(lo: f64, hi: f64) -> (f64, f64) {
+    let lo = if lo.is_finite() { lo.clamp(-LOG_CEIL, LOG_CEIL) } else { 0.0 };
+    let hi = if hi.is_finite() { hi.clamp(-LOG_CEIL, LOG_CEIL) } else { lo + 1.0 };
+    if hi > lo { (lo, hi) } else { (lo, lo + 1.0) }
+}
+
 /// The Okabe–Ito palette (black last).
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
@@ -244,13 +263,13 @@ fn y_range_log(lines: &[Line]) -> (f64, f64) {
     if !lo.is_finite() || hi <= 0.0 {
         return (1e-16, 1.0);
     }
-    (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()).max(lo * 10.0))
+    clamp_log(10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()).max(lo * 10.0))
 }
 
 fn x_range(lines: &[Line]) -> (f64, f64) {
     let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)).filter(|x| x.is_finite());
     let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    if lo.is_finite() && hi > lo { (lo, hi) } else { (0.0, 1.0) }
+    if lo.is_finite() && hi > lo { clamp_linear(lo, hi) } else { (0.0, 1.0) }
 }
 
 /// 1. The composed response f(x) on a log x-axis, with ℓ marked and the band
@@ -273,7 +292,7 @@ pub struct Response {
 
 impl Plot for Response {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let (x0, x1) = self.x_range;
+        let (x0, x1) = clamp_log(self.x_range.0, self.x_range.1);
         let ymax = self
             .lines
             .iter()
@@ -412,7 +431,14 @@ impl Convergence {
         let clamp = |lines: &[Line]| -> Vec<Line> {
             lines
                 .iter()
-                .map(|l| Line { points: l.points.iter().map(|&(x, y)| (x, y.max(ylo))).collect(), ..l.clone() })
+                .map(|l| Line {
+                    points: l
+                        .points
+                        .iter()
+                        .map(|&(x, y)| (x, if y.is_finite() { y.clamp(ylo, yhi) } else { yhi }))
+                        .collect(),
+                    ..l.clone()
+                })
                 .collect()
         };
         let lines = dashed_after_palette(&clamp(&self.lines));
@@ -420,7 +446,13 @@ impl Convergence {
         builder.caption(&self.title, text(22)).margin(16).x_label_area_size(48).y_label_area_size(72);
         if log_x {
             let mut chart = builder
-                .build_cartesian_2d((xlo.max(1e-12)..xhi * 1.05).log_scale(), (ylo..yhi).log_scale())
+                .build_cartesian_2d(
+                    {
+                        let (a, b) = clamp_log(xlo.max(1e-12), xhi * 1.05);
+                        (a..b).log_scale()
+                    },
+                    (ylo..yhi).log_scale(),
+                )
                 .map_err(err)?;
             let y_desc = Self::y_desc(ylo);
             let mut mesh = chart.configure_mesh();
@@ -500,10 +532,11 @@ impl Plot for SingularValues {
             (lo.min(a.max(LOG_FLOOR)), hi.max(b), xm.max(x))
         });
         let (lo, hi) = if lo.is_finite() {
-            (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()).max(2.0))
+            clamp_log(10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()).max(2.0))
         } else {
             (1e-4, 2.0)
         };
+        let xmax = if xmax.is_finite() { xmax.min(LOG_CEIL) } else { 1.0 };
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, text(22))
             .margin(16)

@@ -20,8 +20,10 @@
 use rug::Float;
 use serde::{Deserialize, Serialize};
 
+mod check;
 mod echo;
 
+pub use check::{MAX_DECIMAL, MAX_TEXT, TableError};
 pub use echo::{ConfigEcho, ElementType, EmitOptions, OutputFormat};
 
 use crate::adam::spec::ObjectiveSpec;
@@ -147,8 +149,46 @@ pub struct OptimisationDoc {
 pub struct ComparedLoss {
     /// Its name.
     pub name: String,
-    /// Its loss under the run's objective and penalties.
+    /// Its loss under the run's objective and penalties (a table that
+    /// diverges under the loss scores `"inf"`: JSON has no infinities).
+    #[serde(with = "loss_json")]
     pub loss: f64,
+}
+
+/// A loss in JSON: a number when finite, else the string `"inf"`, `"-inf"`
+/// or `"nan"`.
+mod loss_json {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `with` passes a reference
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        match *v {
+            x if x.is_finite() => s.serialize_f64(x),
+            x if x.is_nan() => s.serialize_str("nan"),
+            x if x > 0.0 => s.serialize_str("inf"),
+            _ => s.serialize_str("-inf"),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Loss {
+            Number(f64),
+            Text(String),
+        }
+        match Loss::deserialize(d)? {
+            Loss::Number(x) => Ok(x),
+            Loss::Text(t) => match t.as_str() {
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                "nan" => Ok(f64::NAN),
+                _ => Err(serde::de::Error::custom(format!(
+                    "{t:?} is not a loss: a number, \"inf\", \"-inf\" or \"nan\""
+                ))),
+            },
+        }
+    }
 }
 
 /// The minimax solve behind a step.

@@ -196,8 +196,11 @@ pub fn generate(spec: &MatrixSpec, max_elements: u64) -> Result<TestMatrix, Matr
     let sigma = singular_values(spec.spectrum, n, spec.lower, &mut rng);
     // Random orthonormal factors: the polar factors of Gaussian matrices
     // (orthonormal rows; Haar-distributed).
-    let u = polar_reference(&gaussian(n, n, &mut rng)).polar;
-    let vt = polar_reference(&gaussian(n, m, &mut rng)).polar;
+    let factor = |g: DMatrix<f64>| {
+        polar_reference(&g).map(|r| r.polar).map_err(|e| MatrixError::Spec(format!("random factor: {e}")))
+    };
+    let u = factor(gaussian(n, n, &mut rng))?;
+    let vt = factor(gaussian(n, m, &mut rng))?;
     let mut us = u;
     for (j, s) in sigma.iter().enumerate() {
         us.column_mut(j).scale_mut(*s);
@@ -227,23 +230,41 @@ pub fn generate(spec: &MatrixSpec, max_elements: u64) -> Result<TestMatrix, Matr
 /// bad magic or header, unsupported dtype, not 2-D, too large, NaN/Inf, all
 /// zero.
 pub fn read_npy(path: &Path, max_elements: u64) -> Result<TestMatrix, MatrixError> {
+    use std::io::Read;
     let file = path.display().to_string();
     let err = |problem: String| MatrixError::Npy { file: file.clone(), problem };
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    let header = parse_npy_header(&bytes).map_err(err)?;
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err("not a regular file (a pipe, device or folder cannot be read as .npy)".into()));
+    }
+    let mut f = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    // The preamble and header first: at most 12 + MAX_NPY_HEADER bytes.
+    let mut head = Vec::new();
+    (&mut f).take(12 + MAX_NPY_HEADER as u64).read_to_end(&mut head).map_err(|e| err(format!("cannot read: {e}")))?;
+    let header = parse_npy_header(&head).map_err(err)?;
     check_size(&file, header.rows as u64, header.cols as u64, max_elements)?;
-    let count = header.rows * header.cols;
     let width = header.dtype_bytes;
-    let data = &bytes[header.data_offset..];
-    if data.len() < count * width {
+    let count = header.rows.checked_mul(header.cols).ok_or_else(|| err("the shape overflows".into()))?;
+    let needed = count.checked_mul(width).ok_or_else(|| err("the shape overflows".into()))?;
+    let available = meta.len().saturating_sub(header.data_offset as u64);
+    if (available as u128) < needed as u128 {
         return Err(err(format!(
-            "truncated: the header promises {} x {} values ({} bytes) but {} bytes follow it",
-            header.rows,
-            header.cols,
-            count * width,
-            data.len()
+            "truncated: the header promises {} x {} values ({needed} bytes) but {available} bytes follow it",
+            header.rows, header.cols
         )));
     }
+    // Exactly the data, from the end of the header.
+    let mut bytes = head.get(header.data_offset..).unwrap_or(&[]).to_vec();
+    bytes.truncate(needed);
+    if bytes.len() < needed {
+        let rest = (needed - bytes.len()) as u64;
+        let start = bytes.len();
+        (&mut f).take(rest).read_to_end(&mut bytes).map_err(|e| err(format!("cannot read: {e}")))?;
+        if bytes.len() != needed {
+            return Err(err(format!("truncated: {} of {needed} data bytes could be read", bytes.len() - start)));
+        }
+    }
+    let data = &bytes[..];
     let value = |i: usize| -> f64 {
         let b = &data[i * width..(i + 1) * width];
         match (width, header.little_endian) {
@@ -294,6 +315,9 @@ struct NpyHeader {
     data_offset: usize,
 }
 
+/// Largest `.npy` header read (NumPy writes a few hundred bytes).
+pub const MAX_NPY_HEADER: usize = 1 << 16;
+
 /// Parses the `.npy` preamble: magic, version, header length, and the header
 /// dict `{'descr': '<f8', 'fortran_order': False, 'shape': (r, c), }`.
 fn parse_npy_header(bytes: &[u8]) -> Result<NpyHeader, String> {
@@ -312,6 +336,9 @@ fn parse_npy_header(bytes: &[u8]) -> Result<NpyHeader, String> {
         }
         v => return Err(format!("unsupported .npy format version {v} (1, 2 and 3 are supported)")),
     };
+    if len > MAX_NPY_HEADER {
+        return Err(format!("the header claims {len} bytes; at most {MAX_NPY_HEADER} are read"));
+    }
     let end = start.checked_add(len).filter(|&e| e <= bytes.len()).ok_or("truncated header")?;
     let text = std::str::from_utf8(&bytes[start..end]).map_err(|_| "the header is not text")?;
     let descr = dict_value(text, "descr").ok_or("the header has no 'descr' entry")?;
@@ -371,7 +398,7 @@ mod tests {
         {
             let spec = MatrixSpec { rows: 24, cols: 40, spectrum, lower: 1e-3, seed: 7 };
             let t = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
-            let measured = polar_reference(&t.m).singular_values;
+            let measured = polar_reference(&t.m).unwrap().singular_values;
             for (a, b) in measured.iter().zip(t.prescribed.as_ref().unwrap()) {
                 assert!((a - b).abs() <= 1e-12 * b.max(1e-3) * 1e3, "{spectrum:?}: {a} vs {b}");
             }

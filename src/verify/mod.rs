@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 pub use arith::Dtype;
 use arith::{gram, step_f32, step_f64};
 use matrix::TestMatrix;
-use reference::{REFERENCE_MIN_RATIO, polar_reference, symmetric_eigenvalues};
+use reference::{REFERENCE_MIN_RATIO, ReferenceError, polar_reference, symmetric_eigenvalues};
 
 use crate::poly::eval_odd_f64;
 use crate::rows::RowsError;
@@ -96,8 +96,13 @@ pub struct StepMetrics {
 pub struct DtypeRun {
     /// The arithmetic.
     pub dtype: Dtype,
-    /// Per step, starting with step 0 (the normalised input).
+    /// Per step, starting with step 0 (the normalised input); a failed run
+    /// stops at the last step whose values are finite.
     pub steps: Vec<StepMetrics>,
+    /// Why the run stopped early: X_t or a metric became non-finite (an
+    /// overflow), or the eigensolver failed. Absent for a run that finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
 }
 
 /// A verification report (the `.verify.json` format).
@@ -132,6 +137,27 @@ pub struct VerifyReport {
     pub tool_version: String,
 }
 
+impl VerifyReport {
+    /// Checks a report read back: its table name is a plain file stem (it
+    /// names a folder of figures) and its labels are one line of text.
+    ///
+    /// # Errors
+    ///
+    /// [`FieldError`](crate::ident::FieldError) naming the field and value.
+    pub fn check(&self) -> Result<(), crate::ident::FieldError> {
+        use crate::ident::{FieldError, is_plain_stem, is_plain_text};
+        if !is_plain_stem(&self.table) {
+            return Err(FieldError::new("table", &self.table, "a plain file stem"));
+        }
+        for (field, text) in [("table_source", &self.table_source), ("matrix", &self.matrix)] {
+            if !is_plain_text(text, 2000) {
+                return Err(FieldError::new(field, text, "one line of text"));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Why a verification could not run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VerifyError {
@@ -141,6 +167,20 @@ pub enum VerifyError {
     /// Zero steps asked for.
     #[error("steps = 0 is not allowed: at least 1 step")]
     NoSteps,
+    /// The input cannot be normalised in f64 (all zero, or ε, δ so large
+    /// that X₀ is zero or not finite).
+    #[error(
+        "the input cannot be normalised: max |M_ij| = {amax:e}, divisor ||M/max||_F (1 + eps) + delta/max = {divisor:e}; X0 would be zero or not finite"
+    )]
+    Scale {
+        /// max |M_ij|.
+        amax: f64,
+        /// The divisor of M / max|M_ij|.
+        divisor: f64,
+    },
+    /// The reference polar factor could not be computed.
+    #[error("the reference polar factor: {0}")]
+    Reference(reference::ReferenceError),
     /// A normalisation constant that is negative or not finite.
     #[error("normalisation eps = {eps}, delta = {delta} are not allowed: finite numbers >= 0")]
     Normalisation {
@@ -188,14 +228,21 @@ pub fn verify_with_progress(
     let shape = [matrix.m.nrows(), matrix.m.ncols()];
     // Work on the short side: n ≤ m.
     let m = if shape[0] <= shape[1] { matrix.m.clone() } else { matrix.m.transpose() };
-    let scale = crate::normalise::divisor(m.norm(), options.eps, options.delta);
-    let x0 = &m / scale;
-    let reference = polar_reference(&x0);
+    // X₀ = M / (‖M‖_F(1 + ε) + δ), computed on M / max|M_ij| so that neither
+    // 1e300 nor 1e-300 data overflow or underflow on the way.
+    let amax = m.amax();
+    let unit = &m / amax;
+    let divisor = crate::normalise::divisor(unit.norm(), options.eps, options.delta / amax);
+    let x0 = &unit / divisor;
+    if !(amax.is_finite() && amax > 0.0 && divisor.is_finite() && divisor > 0.0) || x0.amax() == 0.0 {
+        return Err(VerifyError::Scale { amax, divisor });
+    }
+    let reference = polar_reference(&x0).map_err(VerifyError::Reference)?;
     let total = 1 + options.dtypes.len() * (steps + 1);
     let mut done = 1;
     progress(done, total);
     let sigma0: Vec<f64> = match &matrix.prescribed {
-        Some(s) => s.iter().map(|v| v / scale).collect(),
+        Some(s) => s.iter().map(|v| v / amax / divisor).collect(),
         None => reference.singular_values.clone(),
     };
     let (smax, smin) = (reference.singular_values[0], *reference.singular_values.last().expect("n >= 1"));
@@ -222,13 +269,25 @@ pub fn verify_with_progress(
             done += 1;
             progress(done, total);
         };
-        let metrics = match dtype {
+        let (metrics, mut failure) = match dtype {
             Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order, &mut tick),
             Dtype::F32 | Dtype::Bf16 => {
                 run_f32(&x0, &reference.polar, &rows32, &order, dtype == Dtype::Bf16, &mut tick)
             }
         };
+        // The scalar prediction overflowing is a failure of the table too.
+        let keep = match predicted.iter().position(|p| !(p.0.is_finite() && p.1.is_finite())) {
+            Some(t) if t < metrics.len() => {
+                failure.get_or_insert_with(|| {
+                    format!("step {t}: the composed polynomial overflows f64 on the input's singular values")
+                });
+                t
+            }
+            _ => metrics.len(),
+        };
         let steps: Vec<StepMetrics> = metrics
+            .into_iter()
+            .take(keep)
             .into_iter()
             .enumerate()
             .map(|(t, m)| StepMetrics {
@@ -244,7 +303,7 @@ pub fn verify_with_progress(
                 predicted_sigma_max: predicted[t].1,
             })
             .collect();
-        runs.push(DtypeRun { dtype, steps });
+        runs.push(DtypeRun { dtype, steps, failure });
     }
     Ok(VerifyReport {
         table: table.name.clone(),
@@ -277,18 +336,23 @@ struct RawMetrics {
 
 /// Metrics from the Gram matrix S = X Xᵀ and the difference D = X − U Vᵀ
 /// (its Gram matrix and squared Frobenius norm), all handed over in f64.
-fn metrics(s: &DMatrix<f64>, d_gram: &DMatrix<f64>, d_frob2: f64, n: usize) -> RawMetrics {
-    let lambda = symmetric_eigenvalues(s);
+fn metrics(s: &DMatrix<f64>, d_gram: &DMatrix<f64>, d_frob2: f64, n: usize) -> Result<RawMetrics, ReferenceError> {
+    let lambda = symmetric_eigenvalues(s)?;
     let sigma: Vec<f64> = lambda.iter().map(|&l| l.max(0.0).sqrt()).collect();
     let orthogonality = lambda.iter().map(|&l| (l - 1.0).abs()).fold(0.0, f64::max);
-    let d_top = symmetric_eigenvalues(d_gram).last().copied().unwrap_or(0.0).max(0.0).sqrt();
-    RawMetrics {
+    let d_top = symmetric_eigenvalues(d_gram)?.last().copied().unwrap_or(0.0).max(0.0).sqrt();
+    let m = RawMetrics {
         sigma: [sigma[0], sigma[sigma.len() / 2], sigma[sigma.len() - 1]],
         polar_spectral: d_top,
         polar_frobenius_rel: (d_frob2 / n as f64).sqrt(),
         orthogonality,
-    }
+    };
+    let all = [m.sigma[0], m.sigma[1], m.sigma[2], m.polar_spectral, m.polar_frobenius_rel, m.orthogonality];
+    if all.iter().all(|v| v.is_finite()) { Ok(m) } else { Err(ReferenceError::NonFinite) }
 }
+
+/// A run's metrics up to its failure, and the failure.
+type RunOutcome = (Vec<RawMetrics>, Option<String>);
 
 fn run_f64(
     x0: &DMatrix<f64>,
@@ -296,7 +360,7 @@ fn run_f64(
     rows: &[Vec<f64>],
     order: &[usize],
     tick: &mut dyn FnMut(),
-) -> Vec<RawMetrics> {
+) -> RunOutcome {
     let n = x0.nrows();
     let mut x = x0.clone();
     let mut s = gram(&x);
@@ -305,15 +369,18 @@ fn run_f64(
         let d = x - polar;
         metrics(s, &gram(&d), d.norm_squared(), n)
     };
-    out.push(measure(&x, &s));
-    tick();
-    for &r in order {
-        x = step_f64(&x, &s, &rows[r]);
-        s = gram(&x);
-        out.push(measure(&x, &s));
+    for t in 0..=order.len() {
+        if t > 0 {
+            x = step_f64(&x, &s, &rows[order[t - 1]]);
+            s = gram(&x);
+        }
+        match measure(&x, &s) {
+            Ok(m) => out.push(m),
+            Err(e) => return (out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))),
+        }
         tick();
     }
-    out
+    (out, None)
 }
 
 fn run_f32(
@@ -323,7 +390,7 @@ fn run_f32(
     order: &[usize],
     bf16: bool,
     tick: &mut dyn FnMut(),
-) -> Vec<RawMetrics> {
+) -> RunOutcome {
     let n = x0.nrows();
     let to_work = |v: f64| if bf16 { half::bf16::from_f64(v).to_f32() } else { v as f32 };
     let mut x: DMatrix<f32> = x0.map(to_work);
@@ -337,13 +404,19 @@ fn run_f32(
         let frob2: f64 = d.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
         metrics(&s.map(f64::from), &gram(&d).map(f64::from), frob2, n)
     };
-    out.push(measure(&x, &s));
-    tick();
-    for &r in order {
-        x = step_f32(&x, &s, &rows[r], bf16);
-        s = gram(&x);
-        out.push(measure(&x, &s));
+    for t in 0..=order.len() {
+        if t > 0 {
+            x = step_f32(&x, &s, &rows[order[t - 1]], bf16);
+            s = gram(&x);
+        }
+        if x.iter().any(|v| !v.is_finite()) {
+            return (out, Some(format!("step {t}: X_t has non-finite entries (the iteration overflowed)")));
+        }
+        match measure(&x, &s) {
+            Ok(m) => out.push(m),
+            Err(e) => return (out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))),
+        }
         tick();
     }
-    out
+    (out, None)
 }

@@ -21,24 +21,49 @@ use nalgebra::DMatrix;
 /// the f64 digits; the report carries a warning.
 pub const REFERENCE_MIN_RATIO: f64 = 1e-6;
 
+/// Why a reference or a metric could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceError {
+    /// The matrix holds NaN or infinite entries (an overflowed iteration).
+    #[error("the matrix has non-finite entries")]
+    NonFinite,
+    /// The symmetric eigensolver did not converge.
+    #[error("the symmetric eigensolver did not converge")]
+    NoConvergence,
+}
+
+fn finite(s: &DMatrix<f64>) -> Result<(), ReferenceError> {
+    if s.iter().all(|v| v.is_finite()) { Ok(()) } else { Err(ReferenceError::NonFinite) }
+}
+
 /// Eigenvalues (ascending) of a symmetric matrix (its lower triangle is read).
-pub fn symmetric_eigenvalues(s: &DMatrix<f64>) -> Vec<f64> {
+///
+/// # Errors
+///
+/// [`ReferenceError`] for non-finite input or no convergence.
+pub fn symmetric_eigenvalues(s: &DMatrix<f64>) -> Result<Vec<f64>, ReferenceError> {
+    finite(s)?;
     let n = s.nrows();
     let view = faer::MatRef::from_column_major_slice(s.as_slice(), n, n);
     faer::set_global_parallelism(faer::Par::Seq);
-    view.self_adjoint_eigenvalues(faer::Side::Lower).expect("the symmetric eigensolver converges on finite input")
+    view.self_adjoint_eigenvalues(faer::Side::Lower).map_err(|_| ReferenceError::NoConvergence)
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix.
-pub fn symmetric_eigen(s: &DMatrix<f64>) -> (Vec<f64>, DMatrix<f64>) {
+///
+/// # Errors
+///
+/// [`ReferenceError`] for non-finite input or no convergence.
+pub fn symmetric_eigen(s: &DMatrix<f64>) -> Result<(Vec<f64>, DMatrix<f64>), ReferenceError> {
+    finite(s)?;
     let n = s.nrows();
     let view = faer::MatRef::from_column_major_slice(s.as_slice(), n, n);
     faer::set_global_parallelism(faer::Par::Seq);
-    let e = view.self_adjoint_eigen(faer::Side::Lower).expect("the symmetric eigensolver converges on finite input");
+    let e = view.self_adjoint_eigen(faer::Side::Lower).map_err(|_| ReferenceError::NoConvergence)?;
     let values: Vec<f64> = (0..n).map(|i| e.S().column_vector()[i]).collect();
     let u = e.U();
     let vectors = DMatrix::from_fn(n, n, |i, j| u[(i, j)]);
-    (values, vectors)
+    Ok((values, vectors))
 }
 
 /// Largest |(PPᵀ − I)_ij| at which the polar factor counts as refined.
@@ -78,9 +103,15 @@ pub struct Reference {
 }
 
 /// Computes the reference of `m` (n×m with n ≤ m, full row rank).
-pub fn polar_reference(m: &DMatrix<f64>) -> Reference {
+///
+/// # Errors
+///
+/// [`ReferenceError`] when `m` or its Gram matrix is not finite, or the
+/// eigensolver fails.
+pub fn polar_reference(m: &DMatrix<f64>) -> Result<Reference, ReferenceError> {
+    finite(m)?;
     let g = m * m.transpose();
-    let (values, w) = symmetric_eigen(&g);
+    let (values, w) = symmetric_eigen(&g)?;
     let sigma: Vec<f64> = values.iter().map(|&l| l.max(0.0).sqrt()).collect();
     // W diag(1/σ) Wᵀ M; a zero σ (rank deficiency) contributes nothing.
     let mut scaled = w.clone();
@@ -89,9 +120,10 @@ pub fn polar_reference(m: &DMatrix<f64>) -> Reference {
         scaled.column_mut(j).scale_mut(inv);
     }
     let polar = refine_polar((&scaled * w.transpose()) * m);
+    finite(&polar)?;
     let mut singular_values = sigma;
     singular_values.reverse();
-    Reference { polar, singular_values }
+    Ok(Reference { polar, singular_values })
 }
 
 #[cfg(test)]
@@ -104,7 +136,7 @@ mod tests {
         let (c, s) = (0.6f64, 0.8f64);
         let r = DMatrix::from_row_slice(2, 3, &[c, -s, 0.0, s, c, 0.0]);
         let m = DMatrix::from_row_slice(2, 2, &[2.0, 0.0, 0.0, 0.5]) * &r;
-        let reference = polar_reference(&m);
+        let reference = polar_reference(&m).unwrap();
         assert!((reference.polar - r).abs().max() < 1e-15);
         assert!((reference.singular_values[0] - 2.0).abs() < 1e-15);
         assert!((reference.singular_values[1] - 0.5).abs() < 1e-15);
