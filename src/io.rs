@@ -148,10 +148,15 @@ impl OutputLock {
         Err(LockError::Busy { dir: dir.to_path_buf(), pid: 0 })
     }
 
-    /// Undoes an interrupted swap recorded in the journal.
+    /// Undoes an interrupted swap recorded in the journal, and removes the
+    /// side files of a writer killed before its journal (new versions not
+    /// yet swapped in) or after it (old versions not yet deleted), in the
+    /// folder and its subfolders.
     fn recover(&self) -> std::io::Result<()> {
         let journal = self.dir.join(JOURNAL_FILE);
-        let Ok(text) = std::fs::read_to_string(&journal) else { return Ok(()) };
+        let Ok(text) = std::fs::read_to_string(&journal) else {
+            return remove_side_files(&self.dir, 1);
+        };
         for line in text.lines() {
             let Some((had_old, file)) = line.split_once('\t') else { continue };
             let (target, old, new) = (PathBuf::from(file), side(Path::new(file), "old"), side(Path::new(file), "new"));
@@ -164,7 +169,8 @@ impl OutputLock {
             }
             let _ = std::fs::remove_file(&new);
         }
-        std::fs::remove_file(&journal)
+        std::fs::remove_file(&journal)?;
+        remove_side_files(&self.dir, 1)
     }
 
     /// Writes `files` as one set: each is written to a temporary file beside
@@ -229,6 +235,24 @@ impl Drop for OutputLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(self.dir.join(LOCK_FILE));
     }
+}
+
+/// Removes `.<name>.polar-coeffs-new` and `-old` files left in `dir` (and
+/// `depth` levels of subfolders) by a writer that was killed.
+fn remove_side_files(dir: &Path, depth: u32) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if path.is_dir() {
+            if depth > 0 {
+                remove_side_files(&path, depth - 1)?;
+            }
+        } else if name.starts_with('.') && (name.ends_with(".polar-coeffs-new") || name.ends_with(".polar-coeffs-old"))
+        {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
 }
 
 /// The hidden file beside `file` that holds its `kind` ("new" or "old")

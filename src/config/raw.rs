@@ -72,7 +72,13 @@ impl<'de> Deserialize<'de> for DegreeSpec {
                 Ok(DegreeSpec::One(v.to_string()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<DegreeSpec, E> {
-                Ok(DegreeSpec::One(v.to_string()))
+                // A float is never a degree; its digits are gone by now (1e-400
+                // reads as 0), so the message names the kind of value.
+                Ok(DegreeSpec::One(if v.fract() == 0.0 && v != 0.0 && v.abs() < 1e15 {
+                    format!("{v}")
+                } else {
+                    format!("a floating-point number (read as {v:e})")
+                }))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<DegreeSpec, E> {
                 Ok(DegreeSpec::One(v.to_string()))
@@ -233,11 +239,27 @@ pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ConfigError {
             let suffix = format!(" at line {}, column {}", loc.line(), loc.column());
             let text = full.strip_prefix(&prefix).unwrap_or(&full);
             let text = text.strip_suffix(&suffix).unwrap_or(text);
-            format!("{}:{}: {}", loc.line(), loc.column(), text.lines().next().unwrap_or(text))
+            format!("{}:{}: {}", loc.line(), loc.column(), plain_yaml_message(text.lines().next().unwrap_or(text)))
         }
-        None => full,
+        None => format!(" {}", plain_yaml_message(full.lines().next().unwrap_or(&full))),
     };
     ConfigError::Yaml { file: file.to_string(), message }
+}
+
+/// The parser's message in the config's terms: hints about the parser's
+/// own options are replaced by what the user can do.
+fn plain_yaml_message(text: &str) -> String {
+    if let Some(head) = text.split(", set DuplicateKeyPolicy").next().filter(|_| text.contains("DuplicateKeyPolicy")) {
+        return format!("{head} (each key may appear once)");
+    }
+    if text.contains("budget") {
+        return "the document is too large or nests aliases too deeply (at most a few hundred thousand nodes)"
+            .to_string();
+    }
+    if text.contains("from_str_multiple") || text.contains("multiple documents") {
+        return "a config holds one YAML document (remove the `---` separators)".to_string();
+    }
+    crate::ident::quoted(text).trim_matches('"').to_string()
 }
 
 pub(crate) fn yaml_origin(file: &str, loc: &Location) -> Origin {

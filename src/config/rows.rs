@@ -22,8 +22,11 @@ struct RawRows {
 /// Whether YAML text is a literal table (has a top-level `rows` key) rather
 /// than a run config.
 pub fn is_rows_yaml(text: &str) -> bool {
+    // A top-level `rows:` line decides even when a value in the file does
+    // not parse (the rows reader then names it).
     serde_saphyr::from_str::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(text)
         .is_ok_and(|m| m.contains_key("rows"))
+        || text.lines().any(|l| l.starts_with("rows:"))
 }
 
 /// Reads a literal table: `name`, `rows` (lists of decimal coefficients of x,

@@ -158,6 +158,10 @@ impl VerifyReport {
     }
 }
 
+/// Smallest max |X₀_ij| verified: below it the Gram matrix X₀X₀ᵀ underflows
+/// in f64 and every metric would read 0.
+pub const MIN_NORMALISED: f64 = 1e-150;
+
 /// Why a verification could not run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VerifyError {
@@ -168,9 +172,9 @@ pub enum VerifyError {
     #[error("steps = 0 is not allowed: at least 1 step")]
     NoSteps,
     /// The input cannot be normalised in f64 (all zero, or ε, δ so large
-    /// that X₀ is zero or not finite).
+    /// against the data that X₀ is zero, too small to square, or not finite).
     #[error(
-        "the input cannot be normalised: max |M_ij| = {amax:e}, divisor ||M/max||_F (1 + eps) + delta/max = {divisor:e}; X0 would be zero or not finite"
+        "the input cannot be normalised: max |M_ij| = {amax:e}, divisor ||M/max||_F (1 + eps) + delta/max = {divisor:e}; X0 would be below 1e-150 (its Gram matrix underflows), zero or not finite: scale the matrix or lower delta/eps"
     )]
     Scale {
         /// max |M_ij|.
@@ -234,7 +238,7 @@ pub fn verify_with_progress(
     let unit = &m / amax;
     let divisor = crate::normalise::divisor(unit.norm(), options.eps, options.delta / amax);
     let x0 = &unit / divisor;
-    if !(amax.is_finite() && amax > 0.0 && divisor.is_finite() && divisor > 0.0) || x0.amax() == 0.0 {
+    if !(amax.is_finite() && amax > 0.0 && divisor.is_finite() && divisor > 0.0) || x0.amax() < MIN_NORMALISED {
         return Err(VerifyError::Scale { amax, divisor });
     }
     let reference = polar_reference(&x0).map_err(VerifyError::Reference)?;
