@@ -246,6 +246,9 @@ pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ConfigError {
     ConfigError::Yaml { file: file.to_string(), message }
 }
 
+/// Longest parser message shown (the list of allowed keys fits).
+const MAX_YAML_MESSAGE: usize = 600;
+
 /// The parser's message in the config's terms: hints about the parser's
 /// own options are replaced by what the user can do.
 fn plain_yaml_message(text: &str) -> String {
@@ -259,7 +262,14 @@ fn plain_yaml_message(text: &str) -> String {
     if text.contains("from_str_multiple") || text.contains("multiple documents") {
         return "a config holds one YAML document (remove the `---` separators)".to_string();
     }
-    crate::ident::quoted(text).trim_matches('"').to_string()
+    // The parser may quote the input: escape control characters, cut a
+    // runaway value.
+    let escaped: String =
+        text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect();
+    match escaped.char_indices().nth(MAX_YAML_MESSAGE) {
+        Some((cut, _)) => format!("{}… ({} characters)", &escaped[..cut], escaped.chars().count()),
+        None => escaped,
+    }
 }
 
 pub(crate) fn yaml_origin(file: &str, loc: &Location) -> Origin {
