@@ -32,7 +32,8 @@
 //!   [`ident`] (names in generated code), [`names`], [`normalise`], [`io`] (atomic writes), [`progress`];
 //! - engines: [`remez`] (one minimax step), [`schedule`] (the greedy chain),
 //!   [`adam`] (Adam on the composed function), [`verify`](mod@verify) (tables on
-//!   matrices), [`compare`](mod@compare) (tables side by side), [`curves`], [`plot`];
+//!   matrices), [`compare`](mod@compare) (tables side by side), [`certify`]
+//!   (certified errors of rounded tables), [`curves`], [`plot`];
 //! - documents: [`table`] (the result as JSON, and its output vocabulary);
 //! - inputs: [`config`] (YAML or flags → a validated [`Config`]);
 //! - use cases: [`solve`](mod@solve), [`emit`] (output formats), `figures`
@@ -50,6 +51,7 @@
 
 pub mod adam;
 pub mod app;
+pub mod certify;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
