@@ -37,7 +37,7 @@ pub const MAX_PIECES: usize = 100_000;
 
 /// Relative tightness asked of each enclosure: the bound exceeds the true
 /// error by about this fraction of it at most (or 2^(16 − prec)).
-pub const TIGHTNESS_BITS: u32 = 20;
+pub const TIGHTNESS_BITS: u32 = 48;
 
 /// Values beyond this magnitude count as a diverging table.
 pub const DIVERGED: f64 = 1e30;
@@ -64,10 +64,6 @@ impl Iv {
 
     fn add(&self, o: &Self, prec: u32) -> Self {
         Self { lo: rounded!(prec, &self.lo + &o.lo, Round::Down), hi: rounded!(prec, &self.hi + &o.hi, Round::Up) }
-    }
-
-    fn sub(&self, o: &Self, prec: u32) -> Self {
-        Self { lo: rounded!(prec, &self.lo - &o.hi, Round::Down), hi: rounded!(prec, &self.hi - &o.lo, Round::Up) }
     }
 
     fn mul(&self, o: &Self, prec: u32) -> Self {
@@ -101,41 +97,52 @@ fn horner(c: &[Iv], t: &Iv, prec: u32) -> Iv {
     acc
 }
 
-/// An odd polynomial p(x) = x·r(x²) with exact coefficients, and
-/// p′(x) = g(x²), g_k = (2k + 1) c_k, both enclosed.
+/// An odd polynomial p(x) = x·r(x²) with exact coefficients.
 struct Poly {
+    /// r's coefficients (p's odd ones), as point intervals.
     r: Vec<Iv>,
-    g: Vec<Iv>,
+    /// p's monomial coefficients, x⁰ … x^d (even ones zero).
+    full: Vec<Iv>,
     prec: u32,
 }
 
 impl Poly {
-    fn new(coeffs: &[Float], prec: u32) -> Self {
-        let r: Vec<Iv> = coeffs.iter().map(|c| Iv::point(c, prec)).collect();
-        let g = coeffs
-            .iter()
-            .enumerate()
-            .map(|(k, c)| {
-                let m = 2 * k as u32 + 1;
-                Iv { lo: rounded!(prec, c * m, Round::Down), hi: rounded!(prec, c * m, Round::Up) }
-            })
-            .collect();
-        Self { r, g, prec }
+    fn new(r: Vec<Iv>, prec: u32) -> Self {
+        let zero = Iv::point(&Float::new(prec), prec);
+        let mut full = vec![zero; 2 * r.len()];
+        for (k, c) in r.iter().enumerate() {
+            full[2 * k + 1] = c.clone();
+        }
+        Self { r, full, prec }
     }
 
-    /// p over x (x ≥ 0).
+    /// p over x (x ≥ 0), by Horner in x².
     fn eval(&self, x: &Iv) -> Iv {
         let t = x.mul(x, self.prec);
         horner(&self.r, &t, self.prec).mul(x, self.prec)
     }
 
-    /// p′ over x.
-    fn derivative(&self, x: &Iv) -> Iv {
-        let t = x.mul(x, self.prec);
-        horner(&self.g, &t, self.prec)
+    /// The coefficients of h ↦ p(m + h), enclosed (Taylor shift by repeated
+    /// synthetic division, in interval arithmetic).
+    fn shifted(&self, m: &Float) -> Vec<Iv> {
+        let prec = self.prec;
+        let mi = Iv::point(m, prec);
+        let mut b = self.full.clone();
+        let d = b.len() - 1;
+        for i in 0..d {
+            for j in (i..d).rev() {
+                b[j] = b[j].add(&b[j + 1].mul(&mi, prec), prec);
+            }
+        }
+        b
     }
 
     /// An enclosure of p([a, b]), 0 < a ≤ b, to within about `tol`.
+    ///
+    /// Each piece is examined in its own Taylor expansion around its
+    /// midpoint, so that the enclosures of p and p′ narrow with the piece
+    /// (and pieces near a double root of p′, where late steps of a schedule
+    /// have their critical points, stay few).
     fn image(&self, a: &Float, b: &Float, tol: &Float) -> Iv {
         let prec = self.prec;
         let ends = |x: &Float| self.eval(&Iv::point(x, prec));
@@ -153,23 +160,27 @@ impl Poly {
         let mut pieces = 0usize;
         while let Some((x0, x1)) = stack.pop() {
             pieces += 1;
-            let piece = Iv { lo: x0.clone(), hi: x1.clone() };
-            let d = self.derivative(&piece);
+            let m = rounded!(prec, &x0 + &x1, Round::Nearest) / 2u32;
+            let taylor = self.shifted(&m);
+            let h = Iv { lo: rounded!(prec, &x0 - &m, Round::Down), hi: rounded!(prec, &x1 - &m, Round::Up) };
+            let derivative: Vec<Iv> = taylor
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(k, c)| c.mul(&Iv::point(&Float::with_val(prec, k as u32), prec), prec))
+                .collect();
+            let d = horner(&derivative, &h, prec);
             if d.lo > 0 || d.hi < 0 {
                 // Monotone: the ends carry the extremes.
                 take(ends(&x0));
                 take(ends(&x1));
                 continue;
             }
-            // Mean-value form around the midpoint.
-            let m = rounded!(prec, &x0 + &x1, Round::Nearest) / 2u32;
-            let pm = self.eval(&Iv::point(&m, prec));
-            let offset = piece.sub(&Iv::point(&m, prec), prec);
-            let mv = pm.add(&d.mul(&offset, prec), prec);
-            let width = rounded!(prec, &mv.hi - &mv.lo, Round::Up);
+            let enclosure = horner(&taylor, &h, prec);
+            let width = rounded!(prec, &enclosure.hi - &enclosure.lo, Round::Up);
             let splittable = m > x0 && m < x1;
-            if width <= *tol || !splittable || pieces + stack.len() >= MAX_PIECES || !mv.is_finite() {
-                take(mv);
+            if width <= *tol || !splittable || pieces + stack.len() >= MAX_PIECES || !enclosure.is_finite() {
+                take(enclosure);
             } else {
                 stack.push((m.clone(), x1));
                 stack.push((x0, m));
@@ -204,6 +215,45 @@ pub fn certified_errors(
     upper: &str,
     prec: u32,
 ) -> Result<Vec<Option<Float>>, CertifyError> {
+    let rows: Vec<Vec<Iv>> = rows.iter().map(|r| r.iter().map(|c| Iv::point(c, prec)).collect()).collect();
+    certify_intervals(&rows, lower, upper, prec)
+}
+
+/// [`certified_errors`] for rows of decimal text: each coefficient is
+/// enclosed between its MPFR values rounded down and up, so the bound holds
+/// for the decimals themselves (which binary cannot hold exactly).
+///
+/// # Errors
+///
+/// [`CertifyError`] for unusable interval ends or coefficients.
+pub fn certified_errors_decimal(
+    rows: &[Vec<String>],
+    lower: &str,
+    upper: &str,
+    prec: u32,
+) -> Result<Vec<Option<Float>>, CertifyError> {
+    let enclose = |text: &str| -> Result<Iv, CertifyError> {
+        let parsed = Float::parse(text.trim()).map_err(|_| DecimalError::Unparsable(text.to_string()))?;
+        let lo = Float::with_val_round(prec, parsed, Round::Down).0;
+        let parsed = Float::parse(text.trim()).map_err(|_| DecimalError::Unparsable(text.to_string()))?;
+        let hi = Float::with_val_round(prec, parsed, Round::Up).0;
+        if lo.is_finite() && hi.is_finite() {
+            Ok(Iv { lo, hi })
+        } else {
+            Err(DecimalError::NotFinite(text.to_string()).into())
+        }
+    };
+    let rows: Vec<Vec<Iv>> =
+        rows.iter().map(|r| r.iter().map(|c| enclose(c)).collect::<Result<_, _>>()).collect::<Result<_, _>>()?;
+    certify_intervals(&rows, lower, upper, prec)
+}
+
+fn certify_intervals(
+    rows: &[Vec<Iv>],
+    lower: &str,
+    upper: &str,
+    prec: u32,
+) -> Result<Vec<Option<Float>>, CertifyError> {
     let mut a = rounded!(prec, &parse_decimal(lower, prec + 64)?, Round::Down);
     let mut b = rounded!(prec, &parse_decimal(upper, prec + 64)?, Round::Up);
     if !(a > 0 && a < b) {
@@ -218,7 +268,7 @@ pub fn certified_errors(
             broken = true;
             continue;
         }
-        let p = Poly::new(row, prec);
+        let p = Poly::new(row.clone(), prec);
         // The tolerance follows the error the step is about to certify: a
         // cheap point estimate at the ends sets the scale.
         let ends = [p.eval(&Iv::point(&a, prec)), p.eval(&Iv::point(&b, prec))];

@@ -67,8 +67,14 @@ pub fn decimal_digits(prec: u32) -> usize {
 /// Magnitudes in [1e-4, 1e21) are written positionally (`0.0010000`,
 /// `8.2872`), others in scientific notation (`6.9597e-29`). Zero is `0`.
 pub fn to_decimal(x: &Float, digits: usize) -> String {
+    to_decimal_round(x, digits, Round::Nearest)
+}
+
+/// [`to_decimal`] rounded in the direction given: `Round::Up` prints a
+/// decimal that is never below `x` (for upper bounds).
+pub fn to_decimal_round(x: &Float, digits: usize, round: Round) -> String {
     let digits = digits.max(1);
-    let (negative, mantissa, exp) = x.to_sign_string_exp_round(10, Some(digits), Round::Nearest);
+    let (negative, mantissa, exp) = x.to_sign_string_exp_round(10, Some(digits), round);
     let Some(exp) = exp else {
         // Zero (the only non-normal finite value).
         return if negative { "-0".into() } else { "0".into() };

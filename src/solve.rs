@@ -17,13 +17,16 @@ use rug::Float;
 use crate::adam::objective::{Layout, Objective, ObjectiveKind, Penalties, grid_points};
 use crate::adam::spec::{AdamConfig, InitSpec, ObjectiveSpec};
 use crate::adam::{AdamError, AdamRun, optimise};
+use crate::certify::{certified_errors, certified_errors_decimal};
 use crate::config::Config;
 use crate::normalise::{DEFAULT_DELTA, DEFAULT_EPS, divisor};
 use crate::precision::{decimal_digits, parse_decimal, to_decimal};
 use crate::progress::{Progress, Silent};
 use crate::rows::repeat_last;
 use crate::schedule::{ScheduleError, greedy};
-use crate::table::{ComparedLoss, Method, OptimisationDoc, TableDoc};
+use crate::table::{
+    CERTIFIED_DIGITS, CertifiedError, ComparedLoss, Method, OptimisationDoc, StepDoc, TableDoc, UNBOUNDED,
+};
 use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate};
 use crate::verify::reference::polar_reference;
 
@@ -36,6 +39,9 @@ pub enum SolveError {
     /// The Adam method failed.
     #[error(transparent)]
     Adam(#[from] AdamError),
+    /// The certificate could not be computed.
+    #[error(transparent)]
+    Certify(#[from] crate::certify::CertifyError),
     /// A coefficient that f64 or f32 cannot hold: it would be printed as 0
     /// or inf (a safety factor so large that a row underflows, say).
     #[error(
@@ -53,6 +59,64 @@ pub enum SolveError {
         /// `f64` or `f32`.
         target: &'static str,
     },
+}
+
+/// Certifies the composed error of the table in each form a user may paste
+/// (the printed decimals, f64, f32, bf16) and records it in every step.
+fn attach_certificates(doc: &mut TableDoc) -> Result<(), SolveError> {
+    use rug::float::Round;
+    let prec = doc.precision_bits + crate::remez::GUARD_BITS;
+    let exact: Vec<Vec<Float>> = doc
+        .steps
+        .iter()
+        .map(|s| s.coefficients.iter().map(|c| parse_decimal(c, prec).unwrap_or_else(|_| Float::new(prec))).collect())
+        .collect();
+    let held = |f: &dyn Fn(&Float, &StepDoc, usize) -> Float| -> Vec<Vec<Float>> {
+        doc.steps.iter().zip(&exact).map(|(s, row)| row.iter().enumerate().map(|(k, c)| f(c, s, k)).collect()).collect()
+    };
+    let f64_rows = held(&|_, s, k| Float::with_val(64, s.coefficients_f64[k]));
+    let f32_rows = held(&|_, s, k| Float::with_val(64, s.coefficients_f32[k]));
+    // bf16: 8 significant bits, nearest with ties to even (MPFR's default).
+    let bf16_rows = held(&|c, _, _| Float::with_val_round(8, c, Round::Nearest).0);
+    let (lower, upper) = (&doc.config.lower, &doc.config.upper);
+    let walk = |rows: &[Vec<Float>]| -> Result<Vec<String>, SolveError> {
+        Ok(certified_errors(rows, lower, upper, prec)?
+            .iter()
+            .map(|b| {
+                b.as_ref().map_or_else(
+                    || UNBOUNDED.to_string(),
+                    |b| crate::precision::to_decimal_round(b, CERTIFIED_DIGITS, Round::Up),
+                )
+            })
+            .collect())
+    };
+    let decimals: Vec<Vec<String>> = doc.steps.iter().map(|s| s.coefficients.clone()).collect();
+    let shown = |bounds: Vec<Option<Float>>| -> Vec<String> {
+        bounds
+            .iter()
+            .map(|b| {
+                b.as_ref().map_or_else(
+                    || UNBOUNDED.to_string(),
+                    |b| crate::precision::to_decimal_round(b, CERTIFIED_DIGITS, Round::Up),
+                )
+            })
+            .collect()
+    };
+    let forms = [
+        shown(certified_errors_decimal(&decimals, lower, upper, prec)?),
+        walk(&f64_rows)?,
+        walk(&f32_rows)?,
+        walk(&bf16_rows)?,
+    ];
+    for (t, step) in doc.steps.iter_mut().enumerate() {
+        step.certified_error = Some(CertifiedError {
+            exact: forms[0][t].clone(),
+            f64: forms[1][t].clone(),
+            f32: forms[2][t].clone(),
+            bf16: forms[3][t].clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a document with a non-zero coefficient that rounds to 0, or any
@@ -105,6 +169,8 @@ pub fn solve_with_progress(config: &Config, progress: Rc<dyn Progress>) -> Resul
         Some(adam) => solve_adam(config, adam, progress)?,
     };
     check_representable(&doc)?;
+    let mut doc = doc;
+    attach_certificates(&mut doc)?;
     Ok(doc)
 }
 

@@ -34,7 +34,9 @@ pub fn optimisation_summary(o: &OptimisationDoc) -> String {
     out
 }
 
-/// The short per-step table printed by `run` and `solve` (table format).
+/// The short per-step table printed by `run` and `solve` (table format):
+/// errors of the exact table, and the certified errors of its f64 and f32
+/// literals.
 pub fn summary_table(doc: &TableDoc) -> String {
     let c = &doc.config;
     let mut out = String::new();
@@ -52,21 +54,36 @@ pub fn summary_table(doc: &TableDoc) -> String {
     );
     let _ = writeln!(
         out,
-        "{:>4} {:>3}  {:<26} {:<26} {:<26} remez",
-        "step", "deg", "step error", "composed error", "x coefficient"
+        "{:>4} {:>3}  {:<26} {:<26} {:<26} {:<20} {:<12} {:<12}",
+        "step", "deg", "step error", "composed error", "x coefficient", "remez", "f64 <=", "f32 <="
     );
     for s in &doc.steps {
+        let remez = format!(
+            "{} ({} it)",
+            s.remez.as_ref().map_or("adam", |r| r.status.into()),
+            s.remez.as_ref().map_or(0, |r| r.iterations)
+        );
+        let (c64, c32) = s.certified_error.as_ref().map_or(("-", "-"), |c| (c.f64.as_str(), c.f32.as_str()));
         let _ = writeln!(
             out,
-            "{:>4} {:>3}  {:<26} {:<26} {:<26} {} ({} it)",
+            "{:>4} {:>3}  {:<26} {:<26} {:<26} {:<20} {:<12} {}",
             s.step,
             s.degree,
             summary(&s.step_error, SUMMARY_DIGITS),
             summary(&s.composed_error, SUMMARY_DIGITS),
-            summary(&s.coefficients[0], SUMMARY_DIGITS),
-            s.remez.as_ref().map_or("adam", |r| r.status.into()),
-            s.remez.as_ref().map_or(0, |r| r.iterations)
+            summary(s.coefficients.first().map_or("0", String::as_str), SUMMARY_DIGITS),
+            remez,
+            c64,
+            c32
         );
+    }
+    for ty in ["f64", "f32", "bf16"] {
+        if let Some(t) = doc.unusable_from(ty) {
+            let _ = writeln!(
+                out,
+                "{ty} literals: not usable from step {t} on (certified error unbounded or degraded by rounding)"
+            );
+        }
     }
     out
 }

@@ -121,6 +121,25 @@ pub(crate) fn provenance(doc: &TableDoc) -> Vec<String> {
     for s in &doc.steps {
         lines.push(format!("- step {}: {}", s.step, summary(&s.composed_error, SUMMARY_DIGITS)));
     }
+    let certified: Vec<(usize, &str)> = doc
+        .steps
+        .iter()
+        .filter_map(|s| {
+            s.certified_error.as_ref().map(|c| (s.step, if ty == "f32" { c.f32.as_str() } else { c.f64.as_str() }))
+        })
+        .collect();
+    if !certified.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "Certified max |1 - f(x)| over [lower, upper] with these {ty} literals (an upper bound, rounded up):"
+        ));
+        for (step, bound) in &certified {
+            lines.push(format!("- step {step}: <= {bound}"));
+        }
+        if let Some(t) = doc.unusable_from(ty) {
+            lines.push(format!("WARNING: with {ty} literals this table is not usable from step {t} on (see above)."));
+        }
+    }
     if !doc.all_converged {
         lines.push(String::new());
         lines.push("WARNING: some minimax steps did not converge; see the JSON output.".into());

@@ -217,6 +217,13 @@ fn check_step(i: usize, s: &StepDoc, degree: u32) -> Result<(), TableError> {
     decimal(&at("step_error"), &s.step_error)?;
     decimal(&at("composed_error"), &s.composed_error)?;
     decimal(&at("recentring"), &s.recentring)?;
+    if let Some(c) = &s.certified_error {
+        for (form, text) in [("exact", &c.exact), ("f64", &c.f64), ("f32", &c.f32), ("bf16", &c.bf16)] {
+            if text != super::UNBOUNDED {
+                decimal(&at(&format!("certified_error.{form}")), text)?;
+            }
+        }
+    }
     if let Some(r) = &s.remez {
         decimal(&at("remez.levelled_error"), &r.levelled_error)?;
         decimal(&at("remez.relative_gap"), &r.relative_gap)?;

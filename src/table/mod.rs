@@ -24,6 +24,7 @@ mod check;
 mod echo;
 
 pub use check::{MAX_DECIMAL, MAX_TEXT, TableError};
+
 pub use echo::{ConfigEcho, ElementType, EmitOptions, OutputFormat};
 
 use crate::adam::spec::ObjectiveSpec;
@@ -111,12 +112,38 @@ pub struct StepDoc {
     /// (before recentring and safety scaling; greedy method only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fit_coefficients: Option<Vec<String>>,
+    /// Certified upper bounds on max over [ℓ, u] of |1 − f| after this step,
+    /// for the coefficients as printed (`exact`: the decimals) and as each
+    /// machine type holds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certified_error: Option<CertifiedError>,
     /// 1 − p(x) of the fitted polynomial across `fit_interval`, normalised:
     /// the picture of its equioscillation (computed at the solver's precision,
     /// which late steps need; greedy method only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_curve: Option<ErrorCurve>,
 }
+
+/// Certified upper bounds on the composed error after a step, one per form
+/// of the coefficients, each a decimal rounded up (never below the bound) or
+/// `unbounded` once the composition leaves (0, 1e30).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertifiedError {
+    /// The decimal coefficients as printed in the document.
+    pub exact: String,
+    /// The f64 coefficients.
+    pub f64: String,
+    /// The f32 coefficients.
+    pub f32: String,
+    /// The coefficients rounded to bf16 (nearest, ties to even).
+    pub bf16: String,
+}
+
+/// The word a certificate holds when the composition diverges.
+pub const UNBOUNDED: &str = "unbounded";
+
+/// Significant digits of a certified bound (rounded up).
+pub const CERTIFIED_DIGITS: usize = 6;
 
 /// What an Adam run found (the `optimisation` field).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -301,6 +328,7 @@ impl TableDoc {
                 recentring: "1".into(),
                 safety_scaled: false,
                 remez: None,
+                certified_error: None,
                 fit_coefficients: None,
                 error_curve: None,
             });
@@ -359,6 +387,7 @@ impl TableDoc {
                         iterations: f.iterations,
                     }),
                 }),
+                certified_error: None,
                 fit_coefficients: Some(s.fit.poly.coeffs().iter().map(dec).collect()),
                 error_curve: Some(s.fit.error_curve()),
             })
@@ -398,6 +427,41 @@ impl TableDoc {
     pub fn uniform_degree(&self) -> Option<u32> {
         let d = self.steps.first()?.degree;
         self.steps.iter().all(|s| s.degree == d).then_some(d)
+    }
+}
+
+/// Worst ratio a rounded table's certified error may have to the exact one
+/// before the table counts as unusable (beyond the floor of its type).
+pub const USABLE_RATIO: f64 = 2.0;
+
+/// Units in the last place of a type below which rounding always leaves a
+/// table's error: 64 u (f64 u = 2^-53, f32 2^-24, bf16 2^-8).
+pub fn rounding_floor(ty: &str) -> f64 {
+    64.0 * match ty {
+        "f64" => f64::EPSILON / 2.0,
+        "f32" => f64::from(f32::EPSILON) / 2.0,
+        _ => 2f64.powi(-8),
+    }
+}
+
+impl TableDoc {
+    /// The first step from which the table in `ty` (`f64`, `f32`, `bf16`)
+    /// is no longer usable: its certified error is unbounded, or above both
+    /// [`USABLE_RATIO`] times the exact table's and the type's rounding floor.
+    pub fn unusable_from(&self, ty: &str) -> Option<usize> {
+        self.steps.iter().find_map(|s| {
+            let c = s.certified_error.as_ref()?;
+            let text = match ty {
+                "f64" => &c.f64,
+                "f32" => &c.f32,
+                _ => &c.bf16,
+            };
+            if text == UNBOUNDED {
+                return Some(s.step);
+            }
+            let (bound, exact) = (text.parse::<f64>().ok()?, c.exact.parse::<f64>().ok()?);
+            (bound > USABLE_RATIO * exact && bound > rounding_floor(ty)).then_some(s.step)
+        })
     }
 }
 
