@@ -54,7 +54,7 @@ pub fn summary_table(doc: &TableDoc) -> String {
     );
     let _ = writeln!(
         out,
-        "{:>4} {:>3}  {:<26} {:<26} {:<26} {:<20} {:<12} {:<12}",
+        "{:>4} {:>3}  {:<26} {:<26} {:<26} {:<20} {:<12} {}",
         "step", "deg", "step error", "composed error", "x coefficient", "remez", "f64 <=", "f32 <="
     );
     for s in &doc.steps {
