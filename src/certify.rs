@@ -35,6 +35,10 @@ use crate::precision::{DecimalError, parse_decimal};
 /// it is (still an upper bound, only looser).
 pub const MAX_PIECES: usize = 100_000;
 
+/// Interval operations one image may spend (pieces × degree², the Taylor
+/// shifts); past it, what is left is enclosed as it is (looser, never wrong).
+pub const MAX_WORK: usize = 50_000_000;
+
 /// Relative tightness asked of each enclosure: the bound exceeds the true
 /// error by about this fraction of it at most (or 2^(16 − prec)).
 pub const TIGHTNESS_BITS: u32 = 48;
@@ -80,7 +84,14 @@ impl Iv {
                 _ => v,
             })
         });
-        Self { lo: lo.expect("four products"), hi: hi.expect("four products") }
+        let (lo, hi) = (lo.expect("four products"), hi.expect("four products"));
+        if pairs.iter().any(|(a, b)| {
+            a.is_nan() || b.is_nan() || (a.is_zero() && b.is_infinite()) || (a.is_infinite() && b.is_zero())
+        }) {
+            let nan = Float::with_val(prec, rug::float::Special::Nan);
+            return Self { lo: nan.clone(), hi: nan };
+        }
+        Self { lo, hi }
     }
 
     fn is_finite(&self) -> bool {
@@ -148,7 +159,12 @@ impl Poly {
         let ends = |x: &Float| self.eval(&Iv::point(x, prec));
         let mut lo: Option<Float> = None;
         let mut hi: Option<Float> = None;
+        let mut nan = false;
         let mut take = |iv: Iv| {
+            if iv.lo.is_nan() || iv.hi.is_nan() {
+                nan = true;
+                return;
+            }
             if lo.as_ref().is_none_or(|l| iv.lo < *l) {
                 lo = Some(iv.lo.clone());
             }
@@ -179,14 +195,19 @@ impl Poly {
             let enclosure = horner(&taylor, &h, prec);
             let width = rounded!(prec, &enclosure.hi - &enclosure.lo, Round::Up);
             let splittable = m > x0 && m < x1;
-            if width <= *tol || !splittable || pieces + stack.len() >= MAX_PIECES || !enclosure.is_finite() {
+            let budget = (pieces + stack.len()) * self.full.len() * self.full.len() >= MAX_WORK;
+            if width <= *tol || !splittable || pieces + stack.len() >= MAX_PIECES || budget || !enclosure.is_finite() {
                 take(enclosure);
             } else {
                 stack.push((m.clone(), x1));
                 stack.push((x0, m));
             }
         }
-        Iv { lo: lo.expect("at least one piece"), hi: hi.expect("at least one piece") }
+        let nan_iv = || Float::with_val(prec, rug::float::Special::Nan);
+        if nan {
+            return Iv { lo: nan_iv(), hi: nan_iv() };
+        }
+        Iv { lo: lo.unwrap_or_else(nan_iv), hi: hi.unwrap_or_else(nan_iv) }
     }
 }
 
@@ -254,8 +275,16 @@ fn certify_intervals(
     upper: &str,
     prec: u32,
 ) -> Result<Vec<Option<Float>>, CertifyError> {
-    let mut a = rounded!(prec, &parse_decimal(lower, prec + 64)?, Round::Down);
-    let mut b = rounded!(prec, &parse_decimal(upper, prec + 64)?, Round::Up);
+    // The ends rounded outward straight from their decimal text (one
+    // rounding, so [a, b] always contains [ℓ, u]).
+    parse_decimal(lower, 64)?;
+    parse_decimal(upper, 64)?;
+    let outward = |text: &str, round: Round| -> Result<Float, CertifyError> {
+        let parsed = Float::parse(text.trim()).map_err(|_| DecimalError::Unparsable(text.to_string()))?;
+        Ok(Float::with_val_round(prec, parsed, round).0)
+    };
+    let mut a = outward(lower, Round::Down)?;
+    let mut b = outward(upper, Round::Up)?;
     if !(a > 0 && a < b) {
         return Err(CertifyError::Interval);
     }

@@ -487,8 +487,13 @@ fn warn_failed_runs(report: &crate::verify::VerifyReport) -> bool {
 fn emit_command(args: EmitArgs) -> anyhow::Result<ExitCode> {
     let formats =
         if args.format.is_empty() { vec![OutputFormat::Json, OutputFormat::Rust] } else { args.format.clone() };
-    for file in app::emit::run(&args.json, &formats, &args.out).map_err(app_error)? {
+    let outcome = app::emit::run(&args.json, &formats, &args.out).map_err(app_error)?;
+    for file in &outcome.written {
         outln!("wrote {}", file.display());
+    }
+    if !outcome.all_converged {
+        eprintln!("warning: some minimax steps of these tables did not converge; their status is in the JSON");
+        return Ok(ExitCode::from(EXIT_NOT_CONVERGED));
     }
     Ok(ExitCode::SUCCESS)
 }

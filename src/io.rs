@@ -70,20 +70,19 @@ pub const LOCK_FILE: &str = ".polar-coeffs.lock";
 /// Name of the journal of a set being swapped in.
 pub const JOURNAL_FILE: &str = ".polar-coeffs.journal";
 
+/// The last record of a complete journal.
+const JOURNAL_END: &[u8] = b"end";
+
 /// Why an output folder could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// Another live process holds it.
-    #[error(
-        "{}: another polar-coeffs process (pid {pid}) is writing here; wait for it, or remove {} if it is not running",
-        dir.display(),
-        LOCK_FILE
-    )]
+    /// Another process holds it.
+    #[error("{}: another polar-coeffs process ({holder}) is writing here; wait for it to finish", dir.display())]
     Busy {
         /// The folder.
         dir: PathBuf,
-        /// The holder.
-        pid: u32,
+        /// What the lock file says of its holder.
+        holder: String,
     },
     /// The lock or the recovery of an interrupted set failed.
     #[error("{}: cannot take the output folder: {source}", dir.display())]
@@ -96,23 +95,20 @@ pub enum LockError {
     },
 }
 
-/// Whether process `pid` is alive (Linux: `/proc/<pid>`; elsewhere a lock is
-/// taken as live).
-fn alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") { Path::new(&format!("/proc/{pid}")).exists() } else { true }
-}
-
-/// An output folder held by this process: one writer at a time, and sets of
-/// files swapped in whole. Dropping it releases the folder.
+/// An output folder held by this process: one writer at a time (an
+/// exclusive lock on `DIR/.polar-coeffs.lock`, released by the kernel when
+/// the process ends, however it ends), and sets of files swapped in whole.
+/// Dropping it releases the folder; the lock file stays.
 #[derive(Debug)]
 pub struct OutputLock {
     dir: PathBuf,
+    file: std::fs::File,
 }
 
 impl OutputLock {
-    /// Takes `dir` (created if missing): refuses when a live process holds
-    /// it, takes over a lock left by a dead one, and first undoes a set whose
-    /// swap was interrupted (the previous files come back).
+    /// Takes `dir` (created if missing): refuses while another process holds
+    /// it, and first undoes a set whose swap was interrupted (the previous
+    /// files come back).
     ///
     /// # Errors
     ///
@@ -121,94 +117,108 @@ impl OutputLock {
         let io = |source| LockError::Io { dir: dir.to_path_buf(), source };
         std::fs::create_dir_all(dir).map_err(io)?;
         let path = dir.join(LOCK_FILE);
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    f.write_all(std::process::id().to_string().as_bytes()).map_err(io)?;
-                    let lock = Self { dir: dir.to_path_buf() };
-                    lock.recover().map_err(io)?;
-                    return Ok(lock);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok());
-                    match holder {
-                        Some(pid) if alive(pid) && pid != std::process::id() => {
-                            return Err(LockError::Busy { dir: dir.to_path_buf(), pid });
-                        }
-                        // A lock left by a dead process, or being written
-                        // this instant: take it over once.
-                        _ => {
-                            let _ = std::fs::remove_file(&path);
-                        }
-                    }
-                }
-                Err(e) => return Err(io(e)),
+        let mut file =
+            std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder =
+                    if holder.trim().is_empty() { "pid unknown".to_string() } else { format!("pid {}", holder.trim()) };
+                return Err(LockError::Busy { dir: dir.to_path_buf(), holder });
             }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        Err(LockError::Busy { dir: dir.to_path_buf(), pid: 0 })
+        file.set_len(0).map_err(io)?;
+        file.write_all(std::process::id().to_string().as_bytes()).map_err(io)?;
+        let lock = Self { dir: dir.to_path_buf(), file };
+        lock.recover().map_err(io)?;
+        Ok(lock)
     }
 
-    /// Undoes an interrupted swap recorded in the journal, and removes the
-    /// side files of a writer killed before its journal (new versions not
-    /// yet swapped in) or after it (old versions not yet deleted), in the
-    /// folder and its subfolders.
+    /// Undoes an interrupted swap recorded in a complete journal, then
+    /// removes the side files a killed writer left in the folder (new
+    /// versions not swapped in, old versions not yet deleted).
     fn recover(&self) -> std::io::Result<()> {
         let journal = self.dir.join(JOURNAL_FILE);
-        let Ok(text) = std::fs::read_to_string(&journal) else {
-            return remove_side_files(&self.dir, 1);
-        };
-        for line in text.lines() {
-            let Some((had_old, file)) = line.split_once('\t') else { continue };
-            let (target, old, new) = (PathBuf::from(file), side(Path::new(file), "old"), side(Path::new(file), "new"));
-            if had_old == "1" {
-                if old.exists() {
-                    std::fs::rename(&old, &target)?;
+        if let Ok(bytes) = std::fs::read(&journal) {
+            for entry in parse_journal(&bytes) {
+                let (target, old, new) = (&entry.path, side(&entry.path, "old"), side(&entry.path, "new"));
+                // Only a target that is still the file this writer swapped
+                // in (same inode) is ours to remove or replace.
+                let ours = inode(target).is_some_and(|i| i == entry.inode);
+                if entry.had_old {
+                    if old.exists() && (ours || !target.exists()) {
+                        std::fs::rename(&old, target)?;
+                    }
+                } else if ours {
+                    std::fs::remove_file(target)?;
                 }
-            } else if target.exists() && !old.exists() {
-                std::fs::remove_file(&target)?;
+                let _ = std::fs::remove_file(&new);
             }
-            let _ = std::fs::remove_file(&new);
+            std::fs::remove_file(&journal)?;
+            sync_dir(&self.dir);
         }
-        std::fs::remove_file(&journal)?;
-        remove_side_files(&self.dir, 1)
+        remove_side_files(&self.dir, 1);
+        Ok(())
     }
 
-    /// Writes `files` as one set: each is written to a temporary file beside
-    /// it, then all are swapped in; the previous versions are kept aside
-    /// until every swap succeeded and restored when one fails. A journal in
-    /// the folder lets the next [`OutputLock::take`] undo a swap that a
-    /// killed process left half done.
+    /// Writes `files` as one set: each is written to a new file beside it,
+    /// then all are swapped in; the previous versions are kept aside until
+    /// every swap succeeded and restored when one fails. A journal in the
+    /// folder lets the next [`OutputLock::take`] undo a swap that a killed
+    /// process left half done. Targets must be regular files or absent, and
+    /// appear once.
     ///
     /// # Errors
     ///
     /// [`WriteError`] naming the file; the previous set is then in place.
     pub fn write_set<C: AsRef<[u8]>>(&self, files: &[(PathBuf, C)]) -> Result<(), WriteError> {
         let fail = |path: &Path, source| WriteError { path: path.to_path_buf(), source };
-        // 1. Every new file beside its target.
-        for (i, (file, contents)) in files.iter().enumerate() {
-            if let Err(source) = write_synced(&side(file, "new"), contents.as_ref()) {
-                for (f, _) in &files[..=i] {
-                    let _ = std::fs::remove_file(side(f, "new"));
-                }
-                return Err(fail(file, source));
+        let refuse = |path: &Path, why: &str| fail(path, std::io::Error::other(why.to_string()));
+        let mut seen = std::collections::BTreeSet::new();
+        for (file, _) in files {
+            if !seen.insert(file) {
+                return Err(refuse(file, "named twice in one set of outputs"));
+            }
+            if std::fs::symlink_metadata(file).is_ok_and(|m| !m.is_file()) {
+                return Err(refuse(file, "exists and is not a regular file (a folder or a link); move it away"));
             }
         }
-        // 2. The journal, then the swaps.
+        // 1. Every new file beside its target.
+        let mut inodes = Vec::with_capacity(files.len());
+        for (i, (file, contents)) in files.iter().enumerate() {
+            match write_new(&side(file, "new"), contents.as_ref()) {
+                Ok(ino) => inodes.push(ino),
+                Err(source) => {
+                    for (f, _) in &files[..=i] {
+                        let _ = std::fs::remove_file(side(f, "new"));
+                    }
+                    return Err(fail(file, source));
+                }
+            }
+        }
+        // 2. The journal (complete, or ignored), then the swaps.
         let journal = self.dir.join(JOURNAL_FILE);
-        // Absolute paths: the process that recovers may run elsewhere.
-        let entries: String = files
-            .iter()
-            .map(|(f, _)| {
-                let abs = std::path::absolute(f).unwrap_or_else(|_| f.clone());
-                format!("{}\t{}\n", u8::from(f.exists()), abs.display())
-            })
-            .collect();
-        if let Err(source) = write_synced(&journal, entries.as_bytes()) {
+        let mut entries = Vec::new();
+        for ((f, _), ino) in files.iter().zip(&inodes) {
+            let abs = std::path::absolute(f).unwrap_or_else(|_| f.clone());
+            entries.extend_from_slice(if f.exists() { b"1\0" } else { b"0\0" });
+            entries.extend_from_slice(format!("{ino}\0").as_bytes());
+            entries.extend_from_slice(abs.as_os_str().as_encoded_bytes());
+            entries.push(0);
+        }
+        entries.extend_from_slice(JOURNAL_END);
+        let staged = journal.with_file_name(format!("{JOURNAL_FILE}.new"));
+        let journaled = write_new(&staged, &entries).and_then(|_| std::fs::rename(&staged, &journal));
+        if let Err(source) = journaled {
+            let _ = std::fs::remove_file(&staged);
             for (f, _) in files {
                 let _ = std::fs::remove_file(side(f, "new"));
             }
             return Err(fail(&journal, source));
         }
+        sync_dir(&self.dir);
         for (file, _) in files {
             let swapped = (|| {
                 if file.exists() {
@@ -222,8 +232,12 @@ impl OutputLock {
                 return Err(fail(file, source));
             }
         }
+        for dir in files.iter().filter_map(|(f, _)| f.parent()).collect::<std::collections::BTreeSet<_>>() {
+            sync_dir(dir);
+        }
         // 3. Committed: drop the journal, then the old versions.
         std::fs::remove_file(&journal).map_err(|e| fail(&journal, e))?;
+        sync_dir(&self.dir);
         for (file, _) in files {
             let _ = std::fs::remove_file(side(file, "old"));
         }
@@ -233,26 +247,90 @@ impl OutputLock {
 
 impl Drop for OutputLock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(self.dir.join(LOCK_FILE));
+        let _ = self.file.unlock();
+    }
+}
+
+/// One record of the journal.
+struct JournalEntry {
+    had_old: bool,
+    inode: u64,
+    path: PathBuf,
+}
+
+/// The records of a journal that ends with its end mark; nothing for a
+/// journal cut short (its swap had not begun).
+fn parse_journal(bytes: &[u8]) -> Vec<JournalEntry> {
+    let Some(body) = bytes.strip_suffix(JOURNAL_END) else { return Vec::new() };
+    let fields: Vec<&[u8]> = body.split(|&b| b == 0).collect();
+    fields
+        .chunks(3)
+        .filter_map(|c| match c {
+            [had, ino, path] if !path.is_empty() => Some(JournalEntry {
+                had_old: *had == b"1",
+                inode: std::str::from_utf8(ino).ok()?.parse().ok()?,
+                path: path_from_bytes(path),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A path from the bytes the journal holds.
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
+/// The inode of a file (0 where the platform has none).
+fn inode(path: &Path) -> Option<u64> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Some(0)
+    }
+}
+
+/// Flushes a folder's entries to disk (renames and unlinks); best effort.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
     }
 }
 
 /// Removes `.<name>.polar-coeffs-new` and `-old` files left in `dir` (and
-/// `depth` levels of subfolders) by a writer that was killed.
-fn remove_side_files(dir: &Path, depth: u32) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if path.is_dir() {
+/// `depth` levels of real subfolders, links not followed) by a writer that
+/// was killed; unreadable folders are skipped.
+fn remove_side_files(dir: &Path, depth: u32) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if kind.is_dir() {
             if depth > 0 {
-                remove_side_files(&path, depth - 1)?;
+                remove_side_files(&path, depth - 1);
             }
-        } else if name.starts_with('.') && (name.ends_with(".polar-coeffs-new") || name.ends_with(".polar-coeffs-old"))
+        } else if kind.is_file()
+            && name.starts_with('.')
+            && (name.ends_with(".polar-coeffs-new") || name.ends_with(".polar-coeffs-old"))
         {
-            std::fs::remove_file(&path)?;
+            let _ = std::fs::remove_file(&path);
         }
     }
-    Ok(())
 }
 
 /// The hidden file beside `file` that holds its `kind` ("new" or "old")
@@ -262,8 +340,12 @@ fn side(file: &Path, kind: &str) -> PathBuf {
     file.with_file_name(format!(".{name}.polar-coeffs-{kind}"))
 }
 
-fn write_synced(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::File::create(path)?;
+/// Writes a fresh file (a stale one is removed first, and a link is never
+/// followed), synced; returns its inode.
+fn write_new(path: &Path, contents: &[u8]) -> std::io::Result<u64> {
+    let _ = std::fs::remove_file(path);
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
     f.write_all(contents)?;
-    f.sync_all()
+    f.sync_all()?;
+    Ok(inode(path).unwrap_or(0))
 }

@@ -62,8 +62,13 @@ pub enum SolveError {
 }
 
 /// Certifies the composed error of the table in each form a user may paste
-/// (the printed decimals, f64, f32, bf16) and records it in every step.
-fn attach_certificates(doc: &mut TableDoc) -> Result<(), SolveError> {
+/// (the printed decimals, f64, f32, bf16) and records it in every step
+/// (replacing whatever a document read back carried).
+///
+/// # Errors
+///
+/// [`SolveError::Certify`] for interval ends the certificate cannot use.
+pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
     use rug::float::Round;
     let prec = doc.precision_bits + crate::remez::GUARD_BITS;
     let exact: Vec<Vec<Float>> = doc
@@ -170,7 +175,7 @@ pub fn solve_with_progress(config: &Config, progress: Rc<dyn Progress>) -> Resul
     };
     check_representable(&doc)?;
     let mut doc = doc;
-    attach_certificates(&mut doc)?;
+    certify_document(&mut doc)?;
     Ok(doc)
 }
 

@@ -30,11 +30,15 @@ fn emit_all(dir: &Path, doc: &Value) -> assert_cmd::assert::Assert {
         .assert()
 }
 
+/// The files under `dir`, the folder's lock file left out.
 fn files_in(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries {
             let p = e.unwrap().path();
+            if p.file_name().is_some_and(|n| n == ".polar-coeffs.lock") {
+                continue;
+            }
             if p.is_dir() { out.extend(files_in(&p)) } else { out.push(p) }
         }
     }
@@ -530,22 +534,41 @@ fn a_failed_config_leaves_the_previous_outputs() {
 
 #[test]
 fn an_interrupted_set_is_undone_by_the_next_writer() {
+    use std::os::unix::fs::MetadataExt;
     // The state a process killed between two renames leaves: the journal,
-    // one file swapped (its old version aside), one not yet.
+    // one file swapped (its old version aside), one not yet; and a file the
+    // journal names that someone else has rewritten since (not ours to undo).
     let dir = TempDir::new().unwrap();
-    let (a, b) = (dir.path().join("t.json"), dir.path().join("t.rs"));
+    let (a, b, c) = (dir.path().join("t.json"), dir.path().join("t.rs"), dir.path().join("t.py"));
     std::fs::write(&a, "new a").unwrap();
     std::fs::write(dir.path().join(".t.json.polar-coeffs-old"), "old a").unwrap();
     std::fs::write(&b, "old b").unwrap();
     std::fs::write(dir.path().join(".t.rs.polar-coeffs-new"), "new b").unwrap();
-    std::fs::write(dir.path().join(".polar-coeffs.journal"), format!("1\t{}\n1\t{}\n", a.display(), b.display()))
-        .unwrap();
+    std::fs::write(&c, "someone else's c").unwrap();
+    let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
+    let mut journal = Vec::new();
+    for (had, inode, path) in [("1", ino(&a), &a), ("1", ino(&b) + 1, &b), ("0", ino(&c) + 1, &c)] {
+        journal.extend_from_slice(format!("{had}\0{inode}\0{}\0", path.display()).as_bytes());
+    }
+    journal.extend_from_slice(b"end");
+    std::fs::write(dir.path().join(".polar-coeffs.journal"), journal).unwrap();
     let lock = polar_coeffs::io::OutputLock::take(dir.path()).unwrap();
     assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
     assert_eq!(std::fs::read_to_string(&b).unwrap(), "old b");
+    assert_eq!(std::fs::read_to_string(&c).unwrap(), "someone else's c");
     drop(lock);
-    let left: Vec<_> = files_in(dir.path());
-    assert_eq!(left, vec![a, b], "stale files left: {left:?}");
+    assert_eq!(files_in(dir.path()), vec![a, c, b], "stale files left");
+}
+
+/// A journal cut short by a kill while it was written is ignored.
+#[test]
+fn a_torn_journal_is_ignored() {
+    let dir = TempDir::new().unwrap();
+    let a = dir.path().join("t.json");
+    std::fs::write(&a, "kept").unwrap();
+    std::fs::write(dir.path().join(".polar-coeffs.journal"), format!("0\0{}\0{}", 1, a.display())).unwrap();
+    drop(polar_coeffs::io::OutputLock::take(dir.path()).unwrap());
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "kept");
 }
 
 #[test]
@@ -601,11 +624,10 @@ fn killed_runs_leave_the_previous_set_once_the_folder_is_taken_again() {
 fn a_live_writer_keeps_others_out_and_a_dead_one_does_not() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("o");
-    std::fs::create_dir(&out).unwrap();
-    // This test process is alive.
-    std::fs::write(out.join(".polar-coeffs.lock"), std::process::id().to_string()).unwrap();
     let config = dir.path().join("l.yaml");
     std::fs::write(&config, "name: l\ndegree: 3\nsteps: 2\nlower: 0.1\n").unwrap();
+    // This test process holds the folder.
+    let held = polar_coeffs::io::OutputLock::take(&out).unwrap();
     bin()
         .arg("run")
         .arg(&config)
@@ -615,10 +637,11 @@ fn a_live_writer_keeps_others_out_and_a_dead_one_does_not() {
         .failure()
         .code(1)
         .stderr(predicate::str::contains("another polar-coeffs process"));
-    // A pid that is not running.
+    assert!(!out.join("l.json").exists());
+    drop(held);
+    // A lock file left by a process that is gone holds nothing.
     std::fs::write(out.join(".polar-coeffs.lock"), "4000000").unwrap();
     bin().arg("run").arg(&config).arg("--out").arg(&out).assert().success();
-    assert!(!out.join(".polar-coeffs.lock").exists());
 }
 
 #[test]

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::AppError;
 use super::verify::{MatrixSource, load_matrix};
-use super::{AppError, create_dir};
 use crate::compare::{CompareOptions, CompareReport, compare_with_progress, render};
 use crate::config::{DegreeSpec, Origin, Settings};
 use crate::io::OutputLock;
@@ -88,7 +88,8 @@ pub fn run(
         files
     };
     let lock = OutputLock::take(out).map_err(|e| AppError::new(e.to_string()))?;
-    create_dir(dir, "plot folder")?;
+    let _plots_lock =
+        if dir == out { None } else { Some(OutputLock::take(dir).map_err(|e| AppError::new(e.to_string()))?) };
     lock.write_set(&files).map_err(|e| AppError::new(e.to_string()))?;
     let mut paths: Vec<PathBuf> = files.into_iter().map(|(p, _)| p).collect();
     let drawn = paths.split_off(2);

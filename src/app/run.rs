@@ -194,6 +194,13 @@ pub fn run(
     let configs = load_configs(paths)?;
     check_collisions(&configs, options)?;
     let lock = OutputLock::take(&options.out).map_err(|e| AppError::new(e.to_string()))?;
+    // A separate figure folder is held too, so that two writers never share it.
+    let _plots_lock = match &options.plots_out {
+        Some(dir) if dir != &options.out && configs.iter().any(|(_, c)| c.plots.is_some()) => {
+            Some(OutputLock::take(dir).map_err(|e| AppError::new(e.to_string()))?)
+        }
+        _ => None,
+    };
     let mut outcome = RunOutcome { all_converged: true, ..RunOutcome::default() };
     for (path, config) in &configs {
         let solved = solve_with_progress(config, Rc::new(Forward(Rc::clone(&progress), config.name.clone())));

@@ -31,8 +31,27 @@ fn bad(field: impl Into<String>, value: &str, allowed: impl Into<String>) -> Tab
     TableError::Field(FieldError::new(field, value, allowed))
 }
 
+/// Whether `text` is a plain decimal as the tool prints it: an optional
+/// sign, digits with at most one point, an optional exponent; nothing else
+/// (MPFR's reader would also skip spaces and `_` and take `@` exponents).
+pub fn is_plain_decimal(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (body, None),
+    };
+    let digits = mantissa.chars().filter(char::is_ascii_digit).count();
+    let points = mantissa.chars().filter(|&c| c == '.').count();
+    let mantissa_ok = digits > 0 && points <= 1 && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.');
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.len() <= 9 && e.chars().all(|c| c.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok
+}
+
 fn decimal(field: &str, text: &str) -> Result<(), TableError> {
-    if text.len() <= MAX_DECIMAL && parse_decimal(text, 64).is_ok() {
+    if text.len() <= MAX_DECIMAL && is_plain_decimal(text) && parse_decimal(text, 64).is_ok() {
         Ok(())
     } else {
         Err(bad(field, text, "a finite decimal number"))
@@ -119,8 +138,23 @@ impl TableDoc {
             check_step(i, s, c.degrees[i])?;
         }
         decimal("final_error", &self.final_error)?;
-        plain("normalisation", &self.normalisation, MAX_TEXT)?;
-        plain("beyond_last_row", &self.beyond_last_row, MAX_TEXT)?;
+        // The two texts every emitted file quotes are this tool's own: a
+        // document carrying any other words is refused (they would reach
+        // doc comments and docstrings, where tools run what they find).
+        if self.normalisation != crate::normalise::description() {
+            return Err(bad(
+                "normalisation",
+                &self.normalisation,
+                "the text polar-coeffs writes (regenerate the table)",
+            ));
+        }
+        if self.beyond_last_row != super::BEYOND_LAST_ROW {
+            return Err(bad(
+                "beyond_last_row",
+                &self.beyond_last_row,
+                "the text polar-coeffs writes (regenerate the table)",
+            ));
+        }
         if let Some(o) = &self.optimisation {
             plain("optimisation.termination", &o.termination, MAX_TEXT)?;
             for (k, cl) in o.compared.iter().enumerate() {
@@ -175,7 +209,7 @@ fn check_step(i: usize, s: &StepDoc, degree: u32) -> Result<(), TableError> {
         ));
     }
     for (k, text) in s.coefficients.iter().enumerate() {
-        if text.len() > MAX_DECIMAL || !is_finite_decimal(text) {
+        if text.len() > MAX_DECIMAL || !is_plain_decimal(text) || !is_finite_decimal(text) {
             return Err(bad(at(&format!("coefficients[{k}]")), text, "a finite decimal number"));
         }
         let x = exact(text);
