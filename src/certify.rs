@@ -39,8 +39,9 @@ pub const MAX_PIECES: usize = 100_000;
 /// shifts); past it, what is left is enclosed as it is (looser, never wrong).
 pub const MAX_WORK: usize = 50_000_000;
 
-/// Relative tightness asked of each enclosure: the bound exceeds the true
-/// error by about this fraction of it at most (or 2^(16 − prec)).
+/// Relative tightness asked of each enclosure, in bits: the bound exceeds the
+/// true error by about 2^-48 of it at most (or 2^(16 − prec)), and each
+/// piece's enclosure is accurate to 2^-48 of the values it holds.
 pub const TIGHTNESS_BITS: u32 = 48;
 
 /// Values beyond this magnitude count as a diverging table.
@@ -194,9 +195,14 @@ impl Poly {
             }
             let enclosure = horner(&taylor, &h, prec);
             let width = rounded!(prec, &enclosure.hi - &enclosure.lo, Round::Up);
+            // Tight against the error being certified, and against the value
+            // itself: the next step's image of a tiny lower end is only as
+            // good as that end's relative accuracy.
+            let own = Float::with_val(prec, enclosure.lo.abs_ref()).min(&Float::with_val(prec, enclosure.hi.abs_ref()));
+            let tight = width <= *tol && width <= Float::with_val(prec, own >> TIGHTNESS_BITS);
             let splittable = m > x0 && m < x1;
             let budget = (pieces + stack.len()) * self.full.len() * self.full.len() >= MAX_WORK;
-            if width <= *tol || !splittable || pieces + stack.len() >= MAX_PIECES || budget || !enclosure.is_finite() {
+            if tight || !splittable || pieces + stack.len() >= MAX_PIECES || budget || !enclosure.is_finite() {
                 take(enclosure);
             } else {
                 stack.push((m.clone(), x1));

@@ -116,6 +116,33 @@ fn hostile_strings_never_become_code() {
     assert_eq!(accepted, 0, "hostile documents accepted");
 }
 
+/// Regression (review): provenance text without control characters could
+/// still open a doctest (```) or a doctest prompt (>>>) in the emitted doc
+/// comments; and MPFR's reader took `1_0` as a decimal.
+#[test]
+fn provenance_text_and_decimals_are_the_tools_own() {
+    for (field, value) in [
+        (vec!["normalisation"], "x ``` fn main() { std::process::exit(1) } ```"),
+        (vec!["beyond_last_row"], ">>> __import__('os')"),
+        (vec!["steps", "0", "composed_error"], "1_0"),
+        (vec!["config", "lower"], "0.1 99"),
+        (vec!["final_error"], "1@3"),
+    ] {
+        let dir = TempDir::new().unwrap();
+        let mut doc = fixture();
+        let mut slot = &mut doc;
+        for key in &field {
+            slot = match slot {
+                Value::Array(a) => &mut a[key.parse::<usize>().unwrap()],
+                other => &mut other[*key],
+            };
+        }
+        *slot = value.into();
+        emit_all(dir.path(), &doc).failure().code(1);
+        assert!(files_in(&dir.path().join("out")).is_empty(), "{field:?}");
+    }
+}
+
 #[test]
 fn constant_names_that_break_a_target_are_refused() {
     for name in ["fn", "None", "class", "int", "EOF", "NAN", "x", "_X", "INT_MAX", "static"] {
