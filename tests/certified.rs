@@ -121,3 +121,22 @@ fn a_table_that_breaks_in_bf16_says_so() {
     assert_eq!(doc.unusable_from("f64"), None);
     assert_eq!(doc.unusable_from("f32"), None);
 }
+
+/// Regression: with ℓ = 1e-50 the minima of the first degree-9 step sit
+/// 1.5e-49 above 0, and an enclosure tight only against the error (~1)
+/// dipped below 0, so even the exact table read "unbounded". The
+/// enclosures are now tight against their own values too.
+#[test]
+fn tiny_lower_ends_are_certified_relative_to_their_size() {
+    let doc = solve("name: t\ndegree: 9\nsteps: 2\nlower: 1e-50\n");
+    let c = doc.steps[0].certified_error.as_ref().unwrap();
+    assert_ne!(c.exact, UNBOUNDED);
+    let bound = parse_decimal(&c.exact, PREC).unwrap();
+    let exact = parse_decimal(&doc.steps[0].composed_error, PREC).unwrap();
+    assert!(
+        bound >= exact && bound.to_f64() <= exact.to_f64() * (1.0 + 1e-5),
+        "{} vs {}",
+        c.exact,
+        doc.steps[0].composed_error
+    );
+}
