@@ -54,8 +54,8 @@ pub fn summary_table(doc: &TableDoc) -> String {
     );
     let _ = writeln!(
         out,
-        "{:>4} {:>3}  {:<26} {:<26} {:<26} {:<20} {:<12} {}",
-        "step", "deg", "step error", "composed error", "x coefficient", "remez", "f64 <=", "f32 <="
+        "{:>4} {:>3}  {:<26} {:<26} {:<26} {:<20} {:<12} f32 <=",
+        "step", "deg", "step error", "composed error", "x coefficient", "remez", "f64 <="
     );
     for s in &doc.steps {
         let remez = format!(

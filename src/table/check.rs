@@ -192,7 +192,7 @@ fn check_step(i: usize, s: &StepDoc, degree: u32) -> Result<(), TableError> {
     if s.step != i + 1 {
         return Err(bad(at("step"), &s.step.to_string(), format!("{}", i + 1)));
     }
-    if s.degree != degree || s.degree % 2 == 0 || s.degree > MAX_DEGREE {
+    if s.degree != degree || s.degree.is_multiple_of(2) || s.degree > MAX_DEGREE {
         return Err(bad(
             at("degree"),
             &s.degree.to_string(),

@@ -292,7 +292,6 @@ pub fn verify_with_progress(
         let steps: Vec<StepMetrics> = metrics
             .into_iter()
             .take(keep)
-            .into_iter()
             .enumerate()
             .map(|(t, m)| StepMetrics {
                 step: t,
