@@ -46,6 +46,24 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Runs `run` on a config given as YAML text and expects a refusal naming
+/// `needle`, with nothing written.
+fn run_refused(yaml: &str, needle: &str) {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("c.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    bin()
+        .arg("run")
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicate::str::contains(needle));
+    assert!(files_in(&dir.path().join("o")).is_empty(), "{yaml}: files written");
+}
+
 // ---- Security ----
 
 #[test]
@@ -146,20 +164,10 @@ fn provenance_text_and_decimals_are_the_tools_own() {
 #[test]
 fn constant_names_that_break_a_target_are_refused() {
     for name in ["fn", "None", "class", "int", "EOF", "NAN", "x", "_X", "INT_MAX", "static"] {
-        let dir = TempDir::new().unwrap();
-        let config = dir.path().join("c.yaml");
-        std::fs::write(&config, format!("name: c\ndegree: 5\nsteps: 2\nlower: 1e-3\nemit:\n  const_name: {name}\n"))
-            .unwrap();
-        bin()
-            .arg("run")
-            .arg(&config)
-            .arg("--out")
-            .arg(dir.path().join("o"))
-            .assert()
-            .failure()
-            .code(1)
-            .stderr(predicate::str::contains("emit.const_name"));
-        assert!(!dir.path().join("o").exists());
+        run_refused(
+            &format!("name: c\ndegree: 5\nsteps: 2\nlower: 1e-3\nemit:\n  const_name: {name}\n"),
+            "emit.const_name",
+        );
     }
 }
 
@@ -192,16 +200,12 @@ fn short_machine_value_lists_are_refused_not_a_panic() {
 #[test]
 fn empty_adam_comparison_rows_are_refused_not_a_panic() {
     for rows in ["[]", "[[]]"] {
-        let dir = TempDir::new().unwrap();
-        let config = dir.path().join("a.yaml");
-        std::fs::write(
-            &config,
-            format!(
+        run_refused(
+            &format!(
                 "name: a\nmethod: adam\ndegree: 5\nsteps: 2\nlower: 1e-2\nadam:\n  iterations: 10\n  compare_with:\n    - {{ name: e, rows: {rows} }}\n"
             ),
-        )
-        .unwrap();
-        bin().arg("run").arg(&config).arg("--out").arg(dir.path()).assert().failure().code(1);
+            "adam.compare_with",
+        );
     }
 }
 
@@ -409,63 +413,30 @@ fn overflowing_iterations_are_failed_runs() {
 #[test]
 fn coefficients_that_underflow_are_refused() {
     for safety in ["1e70", "1e400"] {
-        let dir = TempDir::new().unwrap();
-        let config = dir.path().join("s.yaml");
-        std::fs::write(&config, format!("name: s\ndegree: 5\nsteps: 3\nlower: 1e-3\nsafety: {safety}\n")).unwrap();
-        bin()
-            .arg("run")
-            .arg(&config)
-            .arg("--out")
-            .arg(dir.path().join("o"))
-            .assert()
-            .failure()
-            .code(1)
-            .stderr(predicate::str::contains("the table cannot be written"));
-        assert!(files_in(&dir.path().join("o")).is_empty());
+        run_refused(
+            &format!("name: s\ndegree: 5\nsteps: 3\nlower: 1e-3\nsafety: {safety}\n"),
+            "the table cannot be written",
+        );
     }
 }
 
 #[test]
 fn a_diverging_adam_start_is_refused() {
-    let dir = TempDir::new().unwrap();
-    let config = dir.path().join("a.yaml");
-    std::fs::write(
-        &config,
+    run_refused(
         "name: a\nmethod: adam\ndegree: 5\nsteps: 6\nlower: 1e-3\nshared: true\ninit: { rows: [[100, -50, 10]] }\nadam: { iterations: 20, polish_iterations: 0 }\n",
-    )
-    .unwrap();
-    bin()
-        .arg("run")
-        .arg(&config)
-        .arg("--out")
-        .arg(dir.path().join("o"))
-        .assert()
-        .failure()
-        .code(1)
-        .stderr(predicate::str::contains("diverge"));
+        "diverge",
+    );
 }
 
 #[test]
 fn adam_comparison_rows_must_be_finite_decimals() {
     for bad in ["abc", "1e400"] {
-        let dir = TempDir::new().unwrap();
-        let config = dir.path().join("a.yaml");
-        std::fs::write(
-            &config,
-            format!(
+        run_refused(
+            &format!(
                 "name: a\nmethod: adam\ndegree: 5\nsteps: 2\nlower: 1e-2\nadam:\n  iterations: 10\n  compare_with:\n    - {{ name: e, rows: [[1.5, {bad}, 0]] }}\n"
             ),
-        )
-        .unwrap();
-        bin()
-            .arg("run")
-            .arg(&config)
-            .arg("--out")
-            .arg(dir.path())
-            .assert()
-            .failure()
-            .code(1)
-            .stderr(predicate::str::contains("finite decimal numbers"));
+            "finite decimal numbers",
+        );
     }
 }
 
