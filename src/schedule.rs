@@ -37,6 +37,10 @@ use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, m
 /// triple the precision and the run time.
 pub const MAX_NARROWNESS_BITS: u32 = 1 << 16;
 
+/// Fewest bits a schedule is computed at, whatever precision its answer is
+/// printed at (`ScheduleSpec::precision` sets the printed digits).
+pub const MIN_WORKING_PRECISION: u32 = crate::precision::DEFAULT_PRECISION;
+
 /// Most steps a schedule (or any table) may have: every command caps step
 /// counts here.
 pub const MAX_STEPS: u64 = 10_000;
@@ -279,7 +283,11 @@ pub enum ScheduleError {
 /// at all. A step that did not converge is not an error: its status is in
 /// [`Step::fit`].
 pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
-    let prec = spec.precision;
+    // The answer is printed at `spec.precision`; it is computed at no fewer
+    // than MIN_WORKING_PRECISION bits, so that every digit printed at a low
+    // precision is right (at 64 bits the interval walk's own rounding
+    // reached the printed digits).
+    let prec = spec.precision.max(MIN_WORKING_PRECISION);
     // Interval ends are parsed with room for their own narrowness.
     let coarse = |field, text: &str| {
         parse_decimal(text, prec + GUARD_BITS).map_err(|source| ScheduleError::Decimal { field, source })
