@@ -39,10 +39,21 @@ pub const MAX_PIECES: usize = 100_000;
 /// shifts); past it, what is left is enclosed as it is (looser, never wrong).
 pub const MAX_WORK: usize = 50_000_000;
 
-/// Relative tightness asked of each enclosure, in bits: the bound exceeds the
-/// true error by about 2^-48 of it at most (or 2^(16 − prec)), and each
-/// piece's enclosure is accurate to 2^-48 of the values it holds.
-pub const TIGHTNESS_BITS: u32 = 48;
+/// Bits of the working precision an enclosure may leave loose: each piece's
+/// enclosure is accurate to 2^-(prec − 64) of the error certified and of the
+/// values it holds. Long schedules multiply an interval end's looseness by
+/// the slope at that end, step after step, so the enclosures are as tight as
+/// the precision allows (and a precision round costs only a few halvings,
+/// the Taylor form converging quadratically).
+pub const LOOSE_BITS: u32 = 64;
+
+/// Fewest bits of relative tightness, whatever the precision.
+pub const MIN_TIGHTNESS_BITS: u32 = 48;
+
+/// Most bits of relative tightness: enough for the six printed digits to
+/// survive a looseness multiplied by 2^80 along the walk; more would cost
+/// high-degree tables minutes.
+pub const MAX_TIGHTNESS_BITS: u32 = 112;
 
 /// Values beyond this magnitude count as a diverging table.
 pub const DIVERGED: f64 = 1e30;
@@ -199,7 +210,7 @@ impl Poly {
             // itself: the next step's image of a tiny lower end is only as
             // good as that end's relative accuracy.
             let own = Float::with_val(prec, enclosure.lo.abs_ref()).min(&Float::with_val(prec, enclosure.hi.abs_ref()));
-            let tight = width <= *tol && width <= Float::with_val(prec, own >> TIGHTNESS_BITS);
+            let tight = width <= *tol && width <= Float::with_val(prec, own >> tightness(prec));
             let splittable = m > x0 && m < x1;
             let budget = (pieces + stack.len()) * self.full.len() * self.full.len() >= MAX_WORK;
             if tight || !splittable || pieces + stack.len() >= MAX_PIECES || budget || !enclosure.is_finite() {
@@ -215,6 +226,11 @@ impl Poly {
         }
         Iv { lo: lo.unwrap_or_else(nan_iv), hi: hi.unwrap_or_else(nan_iv) }
     }
+}
+
+/// Bits of relative tightness at `prec` bits.
+fn tightness(prec: u32) -> u32 {
+    prec.saturating_sub(LOOSE_BITS).clamp(MIN_TIGHTNESS_BITS, MAX_TIGHTNESS_BITS)
 }
 
 /// Why a certificate could not be computed.
@@ -311,7 +327,7 @@ fn certify_intervals(
             .iter()
             .flat_map(|e| [Float::with_val(prec, 1 - &e.lo).abs(), Float::with_val(prec, &e.hi - 1u32).abs()])
             .fold(Float::with_val(prec, 0), |m, v| if v > m { v } else { m });
-        let mut tol = Float::with_val(prec, scale >> TIGHTNESS_BITS);
+        let mut tol = Float::with_val(prec, scale >> tightness(prec));
         if tol < floor {
             tol = floor.clone();
         }

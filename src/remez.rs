@@ -292,7 +292,11 @@ pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions
     let q = (degree as usize - 1) / 2;
     let width = Float::with_val(lower.prec().max(upper.prec()) + 64, upper - lower);
     let narrowness = log2_ratio_bits(upper, &width);
-    let mut internal = prec + GUARD_BITS + (degree + 1) * narrowness + 2 * degree;
+    // A small lower end needs bits of its own: t = x² runs over [ℓ², u²] and
+    // is mapped to s ∈ [−1, 1], where ℓ² sits 2ℓ²/u² above −1; below about
+    // 2^-prec that end (and the fit's relative accuracy there) would vanish.
+    let smallness = 2 * log2_ratio_bits(upper, lower);
+    let mut internal = prec + GUARD_BITS + (degree + 1) * narrowness + 2 * degree + smallness;
     let mut reference: Option<Vec<Float>> = None;
     let mut total_iterations = 0;
     // Exploration: the exchange at the precision the conditioning needs plus
@@ -327,7 +331,7 @@ pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions
             return Err(RemezError::NoIterate(run.message.unwrap_or_default()));
         };
         let poly = to_monomial(&problem, &best.cheb);
-        let needed = needed_precision(prec, &best.levelled, &poly, q, narrowness);
+        let needed = needed_precision(prec, &best.levelled, &poly, q, narrowness) + smallness;
         // The last round returns whatever it found: `certify` then judges it
         // at the working precision (a shortfall shows as a status, not a panic).
         if needed > internal && run.status == RemezStatus::Converged && round + 1 < PRECISION_ROUNDS {

@@ -67,3 +67,35 @@ fn ninety_six_bits_print_true_digits() {
 fn sixty_four_bits_print_true_digits_at_degree_31() {
     check(&["--degree", "31", "--steps", "10", "--lower", "1e-12"], 64);
 }
+
+/// Regression: at tiny lower ends the solver's mapping t = x² → s lost ℓ
+/// (ℓ² sits 2ℓ² above s = −1): `--lower 1e-60` gave step 2 a lower end of
+/// 1.47e-102 although step 1 maps 1e-60 to 8.5e-60, and step 3 was refused.
+/// Step 2 must start at step 1's printed polynomial evaluated at ℓ.
+#[test]
+fn tiny_lower_ends_keep_their_digits() {
+    let doc = solve(&["--degree", "5", "--steps", "3", "--lower", "1e-60"], 256);
+    let steps = doc["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 3);
+    let row: Vec<rug::Float> = steps[0]["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| parse_decimal(c.as_str().unwrap(), 1024).unwrap())
+        .collect();
+    let p = polar_coeffs::poly::OddPoly::new(row);
+    let at_l = p.eval(&parse_decimal("1e-60", 1024).unwrap());
+    let start2 = parse_decimal(steps[1]["interval"][0].as_str().unwrap(), 1024).unwrap();
+    let rel = (rug::Float::with_val(1024, &start2 - &at_l) / &at_l).abs().to_f64();
+    assert!(rel < 1e-60, "step 2 starts at {start2}, p1(1e-60) = {at_l}");
+}
+
+/// The final error of degree 9, 59 steps from ℓ = 1e-50 is 2.818104703e-31
+/// by an independent mpmath Remez and Sollya (quoted in the issue that
+/// reported 2.818115383e-31 here).
+#[test]
+fn a_long_schedule_from_1e_minus_50_matches_the_independent_value() {
+    let doc = solve(&["--degree", "9", "--steps", "59", "--lower", "1e-50"], 256);
+    let e = doc["final_error"].as_str().unwrap();
+    assert!(e.starts_with("2.818104703"), "{e}");
+}
