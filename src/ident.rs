@@ -292,6 +292,17 @@ pub fn quoted(text: &str) -> String {
     }
 }
 
+/// `text` with control characters escaped (`\u{7}`, `\n`) and cut to
+/// `max` characters, the full length noted: how a value reaches a terminal.
+pub fn escaped_cut(text: &str, max: usize) -> String {
+    let escaped: String =
+        text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect();
+    match escaped.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}… ({} characters)", &escaped[..cut], escaped.chars().count()),
+        None => escaped,
+    }
+}
+
 /// Whether `text` is safe to print as one line of prose in a generated
 /// file's comment: at most `max` characters, no control characters.
 pub fn is_plain_text(text: &str, max: usize) -> bool {

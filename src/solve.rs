@@ -84,18 +84,6 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
     // bf16: 8 significant bits, nearest with ties to even (MPFR's default).
     let bf16_rows = held(&|c, _, _| Float::with_val_round(8, c, Round::Nearest).0);
     let (lower, upper) = (&doc.config.lower, &doc.config.upper);
-    let walk = |rows: &[Vec<Float>]| -> Result<Vec<String>, SolveError> {
-        Ok(certified_errors(rows, lower, upper, prec)?
-            .iter()
-            .map(|b| {
-                b.as_ref().map_or_else(
-                    || UNBOUNDED.to_string(),
-                    |b| crate::precision::to_decimal_round(b, CERTIFIED_DIGITS, Round::Up),
-                )
-            })
-            .collect())
-    };
-    let decimals: Vec<Vec<String>> = doc.steps.iter().map(|s| s.coefficients.clone()).collect();
     let shown = |bounds: Vec<Option<Float>>| -> Vec<String> {
         bounds
             .iter()
@@ -107,6 +95,10 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
             })
             .collect()
     };
+    let walk = |rows: &[Vec<Float>]| -> Result<Vec<String>, SolveError> {
+        Ok(shown(certified_errors(rows, lower, upper, prec)?))
+    };
+    let decimals: Vec<Vec<String>> = doc.steps.iter().map(|s| s.coefficients.clone()).collect();
     let forms = [
         shown(certified_errors_decimal(&decimals, lower, upper, prec)?),
         walk(&f64_rows)?,

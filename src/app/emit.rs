@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::AppError;
 use super::source::read_table_json;
+use super::{AppError, refuse_duplicates};
 use crate::emit::render_all;
 use crate::io::OutputLock;
 use crate::table::OutputFormat;
@@ -34,13 +34,7 @@ pub fn run(jsons: &[PathBuf], formats: &[OutputFormat], out: &Path) -> Result<Em
         all_converged &= doc.all_converged;
         files.extend(render_all(&doc, formats, out).map_err(|e| AppError::new(format!("{}: {e}", path.display())))?);
     }
-    let mut seen = std::collections::BTreeSet::new();
-    if let Some((dup, _)) = files.iter().find(|(p, _)| !seen.insert(p.clone())) {
-        return Err(AppError::new(format!(
-            "{} would be written twice: two tables have the same name; re-emit them into different folders",
-            dup.display()
-        )));
-    }
+    refuse_duplicates(&files, "two tables have the same name; re-emit them into different folders")?;
     let lock = OutputLock::take(out).map_err(|e| AppError::new(e.to_string()))?;
     lock.write_set(&files).map_err(|e| AppError::new(e.to_string()))?;
     Ok(EmitOutcome { written: files.into_iter().map(|(p, _)| p).collect(), all_converged })

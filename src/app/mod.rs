@@ -40,3 +40,13 @@ impl AppError {
 pub(crate) fn create_dir(dir: &std::path::Path, what: &str) -> Result<(), AppError> {
     std::fs::create_dir_all(dir).map_err(|e| AppError::new(format!("{}: cannot create the {what}: {e}", dir.display())))
 }
+
+/// Refuses a set of outputs that names one file twice (before anything is
+/// written); `why` says what the two sources were.
+pub(crate) fn refuse_duplicates<C>(files: &[(std::path::PathBuf, C)], why: &str) -> Result<(), AppError> {
+    let mut seen = std::collections::BTreeSet::new();
+    match files.iter().find(|(p, _)| !seen.insert(p)) {
+        Some((dup, _)) => Err(AppError::new(format!("{} would be written twice: {why}", dup.display()))),
+        None => Ok(()),
+    }
+}

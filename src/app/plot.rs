@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{AppError, create_dir};
+use super::{AppError, create_dir, refuse_duplicates};
 use crate::compare::CompareReport;
 use crate::figures::{comparison, singular_values, table_figures, verification_convergence};
 use crate::io::OutputLock;
@@ -105,13 +105,7 @@ pub fn run(
             }
         }
     }
-    let mut seen = std::collections::BTreeSet::new();
-    if let Some((dup, _)) = rendered.iter().find(|(p, _)| !seen.insert(p.clone())) {
-        return Err(AppError::new(format!(
-            "{} would be drawn twice: two inputs have the same name; draw them into different folders",
-            dup.display()
-        )));
-    }
+    refuse_duplicates(&rendered, "two inputs have the same name; draw them into different folders")?;
     let lock = OutputLock::take(out).map_err(|e| fail(&e))?;
     for dir in &dirs {
         create_dir(dir, "plot folder")?;

@@ -105,24 +105,8 @@ pub(crate) fn invalid(origin: &Origin, key: &str, value: impl fmt::Display, allo
     ConfigError::Invalid {
         origin: origin.clone(),
         key: key.to_string(),
-        value: shown(&value.to_string()),
+        value: crate::ident::escaped_cut(&value.to_string(), crate::ident::QUOTE_CHARS),
         allowed: allowed.into(),
-    }
-}
-
-/// A value for a message: control characters escaped, long values cut to
-/// [`QUOTE_CHARS`](crate::ident::QUOTE_CHARS) characters.
-fn shown(value: &str) -> String {
-    use crate::ident::QUOTE_CHARS;
-    let escaped: String = value
-        .chars()
-        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
-        .collect();
-    let count = escaped.chars().count();
-    if count <= QUOTE_CHARS {
-        escaped
-    } else {
-        format!("{}… ({count} characters)", escaped.chars().take(QUOTE_CHARS).collect::<String>())
     }
 }
 

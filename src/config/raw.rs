@@ -264,12 +264,7 @@ fn plain_yaml_message(text: &str) -> String {
     }
     // The parser may quote the input: escape control characters, cut a
     // runaway value.
-    let escaped: String =
-        text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect();
-    match escaped.char_indices().nth(MAX_YAML_MESSAGE) {
-        Some((cut, _)) => format!("{}… ({} characters)", &escaped[..cut], escaped.chars().count()),
-        None => escaped,
-    }
+    crate::ident::escaped_cut(text, MAX_YAML_MESSAGE)
 }
 
 pub(crate) fn yaml_origin(file: &str, loc: &Location) -> Origin {
