@@ -149,12 +149,22 @@ impl Poly {
     /// synthetic division, in interval arithmetic).
     fn shifted(&self, m: &Float) -> Vec<Iv> {
         let prec = self.prec;
-        let mi = Iv::point(m, prec);
         let mut b = self.full.clone();
         let d = b.len() - 1;
+        // b_j ← b_{j+1}·m + b_j, each end by one fused multiply-add rounded
+        // outward (a product by the point m keeps or swaps the ends by m's
+        // sign), written through a scratch value: no allocation in the loop.
+        let mut scratch = Float::new(prec);
+        let positive = *m >= 0;
         for i in 0..d {
             for j in (i..d).rev() {
-                b[j] = b[j].add(&b[j + 1].mul(&mi, prec), prec);
+                let (left, right) = b.split_at_mut(j + 1);
+                let (cur, next) = (&mut left[j], &right[0]);
+                let (from_lo, from_hi) = if positive { (&next.lo, &next.hi) } else { (&next.hi, &next.lo) };
+                scratch.assign_round(from_lo * m + &cur.lo, Round::Down);
+                std::mem::swap(&mut cur.lo, &mut scratch);
+                scratch.assign_round(from_hi * m + &cur.hi, Round::Up);
+                std::mem::swap(&mut cur.hi, &mut scratch);
             }
         }
         b
