@@ -37,7 +37,7 @@ pub const MAX_PIECES: usize = 100_000;
 
 /// Interval operations one image may spend (pieces × degree², the Taylor
 /// shifts); past it, what is left is enclosed as it is (looser, never wrong).
-pub const MAX_WORK: usize = 50_000_000;
+pub const MAX_WORK: usize = 400_000_000;
 
 /// Bits of the working precision an enclosure may leave loose: each piece's
 /// enclosure is accurate to 2^-(prec − 64) of the error certified and of the
@@ -176,17 +176,13 @@ impl Poly {
     /// midpoint, so that the enclosures of p and p′ narrow with the piece
     /// (and pieces near a double root of p′, where late steps of a schedule
     /// have their critical points, stay few).
-    fn image(&self, a: &Float, b: &Float, tol: &Float) -> Iv {
+    fn image(&self, a: &Float, b: &Float, tol: &Float, bits: u32) -> Iv {
         let prec = self.prec;
         let ends = |x: &Float| self.eval(&Iv::point(x, prec));
         let mut lo: Option<Float> = None;
         let mut hi: Option<Float> = None;
-        let mut nan = false;
+        // Only enclosures that passed `escaped` (so not NaN) are taken.
         let mut take = |iv: Iv| {
-            if iv.lo.is_nan() || iv.hi.is_nan() {
-                nan = true;
-                return;
-            }
             if lo.as_ref().is_none_or(|l| iv.lo < *l) {
                 lo = Some(iv.lo.clone());
             }
@@ -194,6 +190,10 @@ impl Poly {
                 hi = Some(iv.hi);
             }
         };
+        // A value certainly outside (0, DIVERGED), or NaN, ends the search: the step
+        // is broken whatever the rest of the image is (rounded high-degree
+        // tables diverge at once, and would otherwise be split to the budget).
+        let escaped = |iv: &Iv| iv.lo.is_nan() || iv.hi.is_nan() || iv.hi <= 0 || iv.lo >= DIVERGED;
         let mut stack = vec![(a.clone(), b.clone())];
         let mut pieces = 0usize;
         while let Some((x0, x1)) = stack.pop() {
@@ -210,17 +210,24 @@ impl Poly {
             let d = horner(&derivative, &h, prec);
             if d.lo > 0 || d.hi < 0 {
                 // Monotone: the ends carry the extremes.
-                take(ends(&x0));
-                take(ends(&x1));
+                let (v0, v1) = (ends(&x0), ends(&x1));
+                if escaped(&v0) || escaped(&v1) {
+                    return if escaped(&v0) { v0 } else { v1 };
+                }
+                take(v0);
+                take(v1);
                 continue;
             }
             let enclosure = horner(&taylor, &h, prec);
+            if escaped(&enclosure) {
+                return enclosure;
+            }
             let width = rounded!(prec, &enclosure.hi - &enclosure.lo, Round::Up);
             // Tight against the error being certified, and against the value
             // itself: the next step's image of a tiny lower end is only as
             // good as that end's relative accuracy.
             let own = Float::with_val(prec, enclosure.lo.abs_ref()).min(&Float::with_val(prec, enclosure.hi.abs_ref()));
-            let tight = width <= *tol && width <= Float::with_val(prec, own >> tightness(prec));
+            let tight = width <= *tol && width <= Float::with_val(prec, own >> bits);
             let splittable = m > x0 && m < x1;
             let budget = (pieces + stack.len()) * self.full.len() * self.full.len() >= MAX_WORK;
             if tight || !splittable || pieces + stack.len() >= MAX_PIECES || budget || !enclosure.is_finite() {
@@ -231,11 +238,25 @@ impl Poly {
             }
         }
         let nan_iv = || Float::with_val(prec, rug::float::Special::Nan);
-        if nan {
-            return Iv { lo: nan_iv(), hi: nan_iv() };
-        }
         Iv { lo: lo.unwrap_or_else(nan_iv), hi: hi.unwrap_or_else(nan_iv) }
     }
+}
+
+/// log2 of Σ_k |c_k|·(1 + b)^(2k+1) (rounded up, 0 when below 1): how far
+/// the Taylor shifts' intermediate terms exceed the values they cancel to.
+fn growth_bits(row: &[Iv], b: &Float) -> u32 {
+    let mut size = Float::with_val(64, 0);
+    let mut power = Float::with_val(64, 1 + Float::with_val(64, b.abs_ref()));
+    let square = Float::with_val(64, &power * &power);
+    for c in row {
+        let magnitude = Float::with_val(64, c.lo.abs_ref()).max(&Float::with_val(64, c.hi.abs_ref()));
+        size += magnitude * &power;
+        power *= &square;
+    }
+    if !size.is_finite() {
+        return 0;
+    }
+    crate::precision::log2_ratio_bits(&size, &Float::with_val(64, 1)).min(1 << 16)
 }
 
 /// Bits of relative tightness at `prec` bits.
@@ -322,14 +343,23 @@ fn certify_intervals(
     }
     let mut out = Vec::with_capacity(rows.len());
     let mut broken = false;
-    let floor = Float::with_val(prec, Float::i_exp(1, 16 - prec as i32));
-    for row in rows {
+    for (t, row) in rows.iter().enumerate() {
         if broken || row.is_empty() {
             out.push(None);
             broken = true;
             continue;
         }
-        let p = Poly::new(row.clone(), prec);
+        // The Taylor shifts form Σ_k c_k·C(k, j)·m^(k−j), up to
+        // Σ |c_k|·(1 + b)^k in size, from terms that cancel to the small
+        // values of p and p′ near 1: the row works that many bits above
+        // `prec` (high degrees have coefficients of 1e40 and more).
+        let prec = prec + growth_bits(row, &b);
+        let row: Vec<Iv> = row
+            .iter()
+            .map(|c| Iv { lo: rounded!(prec, &c.lo, Round::Down), hi: rounded!(prec, &c.hi, Round::Up) })
+            .collect();
+        let floor = Float::with_val(prec, Float::i_exp(1, 16 - prec as i32));
+        let p = Poly::new(row, prec);
         // The tolerance follows the error the step is about to certify: a
         // cheap point estimate at the ends sets the scale.
         let ends = [p.eval(&Iv::point(&a, prec)), p.eval(&Iv::point(&b, prec))];
@@ -337,11 +367,14 @@ fn certify_intervals(
             .iter()
             .flat_map(|e| [Float::with_val(prec, 1 - &e.lo).abs(), Float::with_val(prec, &e.hi - 1u32).abs()])
             .fold(Float::with_val(prec, 0), |m, v| if v > m { v } else { m });
-        let mut tol = Float::with_val(prec, scale >> tightness(prec));
+        // The last row's image feeds no later step: its bound only has to
+        // carry the printed digits, so it is enclosed to the fewest bits.
+        let bits = if t + 1 == rows.len() { MIN_TIGHTNESS_BITS } else { tightness(prec) };
+        let mut tol = Float::with_val(prec, scale >> bits);
         if tol < floor {
             tol = floor.clone();
         }
-        let image = p.image(&a, &b, &tol);
+        let image = p.image(&a, &b, &tol, bits);
         if !(image.is_finite() && image.lo > 0 && image.hi < DIVERGED) {
             out.push(None);
             broken = true;

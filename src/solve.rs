@@ -42,10 +42,12 @@ pub enum SolveError {
     /// The certificate could not be computed.
     #[error(transparent)]
     Certify(#[from] crate::certify::CertifyError),
-    /// A coefficient that f64 or f32 cannot hold: it would be printed as 0
-    /// or inf (a safety factor so large that a row underflows, say).
+    /// A non-zero coefficient that f64 or f32 rounds to 0 (a safety factor
+    /// so large that a row underflows, say). A value that overflows is kept
+    /// (as `"inf"` in the JSON): that type's table is then refused by the
+    /// emitters and certified `unbounded`.
     #[error(
-        "step {step}, coefficient {index} = {value} is {what} in {target}; the table cannot be written (is the safety factor or the interval extreme?)"
+        "step {step}, coefficient {index} = {value} rounds to zero in {target}; the table cannot be written (is the safety factor or the interval extreme?)"
     )]
     NotRepresentable {
         /// 1-based step.
@@ -54,8 +56,6 @@ pub enum SolveError {
         index: usize,
         /// The exact value, shortened.
         value: String,
-        /// `zero` or `infinite`.
-        what: &'static str,
         /// `f64` or `f32`.
         target: &'static str,
     },
@@ -70,7 +70,11 @@ pub enum SolveError {
 /// [`SolveError::Certify`] for interval ends the certificate cannot use.
 pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
     use rug::float::Round;
-    let prec = doc.precision_bits + crate::remez::GUARD_BITS;
+    // Precise enough to hold the longest printed decimal (late rows carry
+    // extra digits); the certificate adds what each row's size needs.
+    let longest = doc.steps.iter().flat_map(|s| &s.coefficients).map(String::len).max().unwrap_or(0);
+    let held_bits = u32::try_from(longest).unwrap_or(u32::MAX / 8).saturating_mul(10) / 3;
+    let prec = doc.precision_bits.max(held_bits) + crate::remez::GUARD_BITS;
     let exact: Vec<Vec<Float>> = doc
         .steps
         .iter()
@@ -123,26 +127,20 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
     Ok(())
 }
 
-/// Refuses a document with a non-zero coefficient that rounds to 0, or any
-/// coefficient that rounds to ±inf, in f64 or f32.
+/// Refuses a document with a non-zero coefficient that rounds to 0 in f64 or
+/// f32.
 fn check_representable(doc: &TableDoc) -> Result<(), SolveError> {
     for s in &doc.steps {
         for (k, text) in s.coefficients.iter().enumerate() {
-            let nonzero = parse_decimal(text, 64).is_ok_and(|x| !x.is_zero());
-            let checks = [(s.coefficients_f64[k], "f64"), (f64::from(s.coefficients_f32[k]), "f32")];
-            for (v, target) in checks {
-                let what = if !v.is_finite() {
-                    "infinite"
-                } else if v == 0.0 && nonzero {
-                    "zero"
-                } else {
-                    continue;
-                };
+            if parse_decimal(text, 64).is_ok_and(|x| x.is_zero()) {
+                continue;
+            }
+            let zeros = [(s.coefficients_f64[k] == 0.0, "f64"), (s.coefficients_f32[k] == 0.0, "f32")];
+            if let Some(&(_, target)) = zeros.iter().find(|(zero, _)| *zero) {
                 return Err(SolveError::NotRepresentable {
                     step: s.step,
                     index: k,
                     value: crate::precision::summary(text, 12),
-                    what,
                     target,
                 });
             }

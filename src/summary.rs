@@ -77,6 +77,9 @@ pub fn summary_table(doc: &TableDoc) -> String {
             c32
         );
     }
+    if let Some(note) = doc.printed_floor_note() {
+        let _ = writeln!(out, "{note}");
+    }
     for ty in ["f64", "f32", "bf16"] {
         if let Some(t) = doc.unusable_from(ty) {
             let _ = writeln!(

@@ -1,6 +1,6 @@
 //! Certified errors of the emitted tables against an independent evaluation:
 //! the composed polynomial of the rows as a user pastes them (the printed
-//! decimals, the f64 and the f32 values), evaluated in 512-bit MPFR on a
+//! decimals, the f64 and the f32 values), evaluated in 2048-bit MPFR on a
 //! dense grid of [ℓ, u]. The certificate must never be below what the grid
 //! measures, and, where that error is above 1e-30, not above twice it.
 
@@ -10,7 +10,8 @@ use polar_coeffs::precision::parse_decimal;
 use polar_coeffs::table::{TableDoc, UNBOUNDED};
 use rug::Float;
 
-const PREC: u32 = 512;
+/// Enough for the late steps' errors (1e-250 and below in the degree-5 table).
+const PREC: u32 = 2048;
 const GRID: usize = 6000;
 
 fn solve(yaml: &str) -> TableDoc {

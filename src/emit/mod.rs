@@ -140,6 +140,10 @@ pub(crate) fn provenance(doc: &TableDoc) -> Vec<String> {
             lines.push(format!("WARNING: with {ty} literals this table is not usable from step {t} on (see above)."));
         }
     }
+    if let Some(note) = doc.printed_floor_note() {
+        lines.push(String::new());
+        lines.extend(wrap(&format!("Note: {note}."), TEXT_WIDTH));
+    }
     if !doc.all_converged {
         lines.push(String::new());
         lines.push("WARNING: some minimax steps did not converge; see the JSON output.".into());

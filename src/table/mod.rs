@@ -91,9 +91,13 @@ pub struct StepDoc {
     pub fit_interval: Option<[String; 2]>,
     /// Applied coefficients of x, x³, x⁵, … as decimal strings.
     pub coefficients: Vec<String>,
-    /// The same, correctly rounded to binary64.
+    /// The same, correctly rounded to binary64 (`"inf"` / `"-inf"` where the
+    /// value overflows: that table cannot be emitted in the type).
+    #[serde(with = "machine_json")]
     pub coefficients_f64: Vec<f64>,
-    /// The same, correctly rounded to binary32 (directly, not through f64).
+    /// The same, correctly rounded to binary32 (directly, not through f64;
+    /// `"inf"` / `"-inf"` where the value overflows, as high degrees do).
+    #[serde(with = "machine_json")]
     pub coefficients_f32: Vec<f32>,
     /// max over `interval` of |1 − p_t| before safety scaling.
     pub step_error: String,
@@ -215,6 +219,90 @@ mod loss_json {
                 ))),
             },
         }
+    }
+}
+
+/// Machine coefficients in JSON: numbers when finite; a value that overflows
+/// the type is the string `"inf"` or `"-inf"` (JSON has no infinities). NaN
+/// is never written and never read.
+mod machine_json {
+    use serde::de::DeserializeOwned;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// The two machine types a document holds.
+    pub trait Machine: Copy + Serialize + DeserializeOwned {
+        /// Whether the value is a finite number.
+        fn finite(self) -> bool;
+        /// Whether the value is NaN.
+        fn is_nan(self) -> bool;
+        /// Whether the value is below zero (for the sign of an infinity).
+        fn negative(self) -> bool;
+        /// +inf or −inf.
+        fn infinity(negative: bool) -> Self;
+    }
+
+    impl Machine for f64 {
+        fn finite(self) -> bool {
+            self.is_finite()
+        }
+        fn is_nan(self) -> bool {
+            f64::is_nan(self)
+        }
+        fn negative(self) -> bool {
+            self < 0.0
+        }
+        fn infinity(negative: bool) -> Self {
+            if negative { f64::NEG_INFINITY } else { f64::INFINITY }
+        }
+    }
+
+    impl Machine for f32 {
+        fn finite(self) -> bool {
+            self.is_finite()
+        }
+        fn is_nan(self) -> bool {
+            f32::is_nan(self)
+        }
+        fn negative(self) -> bool {
+            self < 0.0
+        }
+        fn infinity(negative: bool) -> Self {
+            if negative { f32::NEG_INFINITY } else { f32::INFINITY }
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Entry<T> {
+        Number(T),
+        Text(String),
+    }
+
+    pub fn serialize<T: Machine, S: Serializer>(v: &[T], s: S) -> Result<S::Ok, S::Error> {
+        let entries: Vec<Entry<T>> = v
+            .iter()
+            .map(|&x| match x {
+                x if x.finite() => Ok(Entry::Number(x)),
+                x if x.is_nan() => Err(serde::ser::Error::custom("a machine coefficient is NaN")),
+                x if x.negative() => Ok(Entry::Text("-inf".into())),
+                _ => Ok(Entry::Text("inf".into())),
+            })
+            .collect::<Result<_, _>>()?;
+        entries.serialize(s)
+    }
+
+    pub fn deserialize<'de, T: Machine, D: Deserializer<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+        Vec::<Entry<T>>::deserialize(d)?
+            .into_iter()
+            .map(|e| match e {
+                Entry::Number(x) => Ok(x),
+                Entry::Text(t) if t == "inf" => Ok(T::infinity(false)),
+                Entry::Text(t) if t == "-inf" => Ok(T::infinity(true)),
+                Entry::Text(t) => Err(serde::de::Error::custom(format!(
+                    "{t:?} is not a machine coefficient: a number, \"inf\" or \"-inf\" (an overflowed value)"
+                ))),
+            })
+            .collect()
     }
 }
 
@@ -445,6 +533,40 @@ pub fn rounding_floor(ty: &str) -> f64 {
 }
 
 impl TableDoc {
+    /// The first step whose exact composed error is below what the printed
+    /// decimal coefficients can show: their certified error (`exact`) is
+    /// more than [`USABLE_RATIO`] times it. Late steps of a schedule reach
+    /// errors far below the coefficients' size times 10^-digits; the
+    /// certified `exact` bound then says what the printed rows do show.
+    pub fn below_printed_from(&self) -> Option<&StepDoc> {
+        self.steps.iter().find(|s| {
+            let Some(c) = s.certified_error.as_ref() else { return false };
+            let (Ok(shown), Ok(claimed)) = (c.exact.parse::<f64>(), s.composed_error.parse::<f64>()) else {
+                return c.exact == UNBOUNDED;
+            };
+            // Compared as f64 only to flag, never to print: both are decimals
+            // of the document, and a flag at 2× needs no more.
+            shown > USABLE_RATIO * claimed && !(claimed == 0.0 && shown == 0.0)
+        })
+    }
+
+    /// One line for a document whose late exact errors are below what its
+    /// printed decimals show ([`TableDoc::below_printed_from`]): from which
+    /// step, and what the printed rows give there.
+    pub fn printed_floor_note(&self) -> Option<String> {
+        let step = self.below_printed_from()?;
+        let shown = step.certified_error.as_ref().map_or(UNBOUNDED, |c| c.exact.as_str());
+        Some(format!(
+            "printed decimals ({} digits): from step {} on, the exact composed error ({}) is below what they can show; \
+             composed from the printed rows, step {}: <= {} (certified_error.exact, per step)",
+            decimal_digits(self.precision_bits),
+            step.step,
+            summary(&step.composed_error, CERTIFIED_DIGITS),
+            step.step,
+            shown
+        ))
+    }
+
     /// The first step from which the table in `ty` (`f64`, `f32`, `bf16`)
     /// is no longer usable: its certified error is unbounded, or above both
     /// [`USABLE_RATIO`] times the exact table's and the type's rounding floor.
