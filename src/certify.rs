@@ -349,44 +349,70 @@ fn certify_intervals(
             broken = true;
             continue;
         }
-        // The Taylor shifts form Σ_k c_k·C(k, j)·m^(k−j), up to
-        // Σ |c_k|·(1 + b)^k in size, from terms that cancel to the small
-        // values of p and p′ near 1: the row works that many bits above
-        // `prec` (high degrees have coefficients of 1e40 and more).
-        let prec = prec + growth_bits(row, &b);
-        let row: Vec<Iv> = row
-            .iter()
-            .map(|c| Iv { lo: rounded!(prec, &c.lo, Round::Down), hi: rounded!(prec, &c.hi, Round::Up) })
-            .collect();
-        let floor = Float::with_val(prec, Float::i_exp(1, 16 - prec as i32));
-        let p = Poly::new(row, prec);
-        // The tolerance follows the error the step is about to certify: a
-        // cheap point estimate at the ends sets the scale.
-        let ends = [p.eval(&Iv::point(&a, prec)), p.eval(&Iv::point(&b, prec))];
-        let scale = ends
-            .iter()
-            .flat_map(|e| [Float::with_val(prec, 1 - &e.lo).abs(), Float::with_val(prec, &e.hi - 1u32).abs()])
-            .fold(Float::with_val(prec, 0), |m, v| if v > m { v } else { m });
-        // The last row's image feeds no later step: its bound only has to
-        // carry the printed digits, so it is enclosed to the fewest bits.
-        let bits = if t + 1 == rows.len() { MIN_TIGHTNESS_BITS } else { tightness(prec) };
-        let mut tol = Float::with_val(prec, scale >> bits);
-        if tol < floor {
-            tol = floor.clone();
+        match enclose_step(row, &a, &b, prec, t + 1 == rows.len()) {
+            Some((lo, hi)) => {
+                out.push(Some(distance_from_one(&lo, &hi, lo.prec())));
+                a = lo;
+                b = hi;
+            }
+            None => {
+                out.push(None);
+                broken = true;
+            }
         }
-        let image = p.image(&a, &b, &tol, bits);
-        if !(image.is_finite() && image.lo > 0 && image.hi < DIVERGED) {
-            out.push(None);
-            broken = true;
-            continue;
-        }
-        let e_lo = rounded!(prec, 1 - &image.lo, Round::Up);
-        let e_hi = rounded!(prec, &image.hi - 1u32, Round::Up);
-        out.push(Some(if e_lo >= e_hi { e_lo } else { e_hi }));
-        a = image.lo;
-        b = image.hi;
     }
     Ok(out)
+}
+
+/// max(1 − lo, hi − 1), rounded up.
+fn distance_from_one(lo: &Float, hi: &Float, prec: u32) -> Float {
+    let e_lo = rounded!(prec, 1 - lo, Round::Up);
+    let e_hi = rounded!(prec, hi - 1u32, Round::Up);
+    if e_lo >= e_hi { e_lo } else { e_hi }
+}
+
+/// A rigorous enclosure [lo, hi] of p([a, b]) for one row held exactly
+/// (0 < a < b), or `None` when the image leaves (0, [`DIVERGED`]); with the
+/// certified error max(1 − lo, hi − 1) rounded up. `last` encloses to the
+/// fewest bits (nothing is composed after it).
+pub fn step_image(row: &[Float], a: &Float, b: &Float, prec: u32, last: bool) -> Option<(Float, Float, Float)> {
+    if row.is_empty() || !(*a > 0 && a < b) {
+        return None;
+    }
+    let row: Vec<Iv> = row.iter().map(|c| Iv::point(c, prec.max(c.prec()))).collect();
+    let (lo, hi) = enclose_step(&row, a, b, prec, last)?;
+    let e = distance_from_one(&lo, &hi, lo.prec());
+    Some((lo, hi, e))
+}
+
+fn enclose_step(row: &[Iv], a: &Float, b: &Float, prec: u32, last: bool) -> Option<(Float, Float)> {
+    // The Taylor shifts form Σ_k c_k·C(k, j)·m^(k−j), up to
+    // Σ |c_k|·(1 + b)^k in size, from terms that cancel to the small
+    // values of p and p′ near 1: the row works that many bits above
+    // `prec` (high degrees have coefficients of 1e30 and more).
+    let prec = prec + growth_bits(row, b);
+    let row: Vec<Iv> = row
+        .iter()
+        .map(|c| Iv { lo: rounded!(prec, &c.lo, Round::Down), hi: rounded!(prec, &c.hi, Round::Up) })
+        .collect();
+    let floor = Float::with_val(prec, Float::i_exp(1, 16 - prec as i32));
+    let p = Poly::new(row, prec);
+    // The tolerance follows the error the step is about to certify: a
+    // cheap point estimate at the ends sets the scale.
+    let ends = [p.eval(&Iv::point(a, prec)), p.eval(&Iv::point(b, prec))];
+    let scale = ends
+        .iter()
+        .flat_map(|e| [Float::with_val(prec, 1 - &e.lo).abs(), Float::with_val(prec, &e.hi - 1u32).abs()])
+        .fold(Float::with_val(prec, 0), |m, v| if v > m { v } else { m });
+    // The last row's image feeds no later step: its bound only has to
+    // carry the printed digits, so it is enclosed to the fewest bits.
+    let bits = if last { MIN_TIGHTNESS_BITS } else { tightness(prec) };
+    let mut tol = Float::with_val(prec, scale >> bits);
+    if tol < floor {
+        tol = floor;
+    }
+    let image = p.image(a, b, &tol, bits);
+    (image.is_finite() && image.lo > 0 && image.hi < DIVERGED).then_some((image.lo, image.hi))
 }
 
 #[cfg(test)]

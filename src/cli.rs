@@ -278,6 +278,10 @@ struct SolveArgs {
     /// Cap on Remez exchange iterations per step (default 100).
     #[arg(long, value_name = "N")]
     max_iterations: Option<String>,
+    /// Also choose the coefficients to hold in f32, bf16 or f16 by a search
+    /// over representable neighbours for the smallest certified error.
+    #[arg(long, value_name = "TYPE")]
+    round_to: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -586,6 +590,7 @@ fn solve_command(args: SolveArgs) -> anyhow::Result<ExitCode> {
         cushion: flag(args.cushion),
         safety: flag(args.safety),
         safety_mode: flag(args.safety_mode),
+        round_to: flag(args.round_to),
         precision: flag(args.precision),
         max_iterations: flag(args.max_iterations),
         formats: None,

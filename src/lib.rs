@@ -71,6 +71,7 @@ pub mod precision;
 pub mod presets;
 pub mod progress;
 pub mod remez;
+pub mod rounding;
 pub mod rows;
 pub mod schedule;
 pub mod solve;

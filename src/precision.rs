@@ -116,6 +116,14 @@ pub fn to_f32(x: &Float) -> f32 {
     x.to_f32_round(Round::Nearest)
 }
 
+/// A decimal read as f32, correctly rounded once by MPFR (never through f64);
+/// `None` for text that is not a finite decimal or overflows f32.
+pub fn parse_f32(text: &str) -> Option<f32> {
+    let x = parse_decimal(text, 4 * text.len() as u32 + 64).ok()?;
+    let v = to_f32(&x);
+    v.is_finite().then_some(v)
+}
+
 /// An upper bound on `log2(a / b)` for positive `a`, `b`, as a bit count
 /// (0 when a ≤ b), from the binary exponents alone (off by at most one bit
 /// above the exact `ceil`): cheap at any precision.

@@ -22,10 +22,11 @@ use crate::config::Config;
 use crate::normalise::{DEFAULT_DELTA, DEFAULT_EPS, divisor};
 use crate::precision::{decimal_digits, parse_decimal, to_decimal};
 use crate::progress::{Progress, Silent};
+use crate::rounding::{RoundTarget, round_aware};
 use crate::rows::repeat_last;
 use crate::schedule::{ScheduleError, greedy};
 use crate::table::{
-    CERTIFIED_DIGITS, CertifiedError, ComparedLoss, Method, OptimisationDoc, StepDoc, TableDoc, UNBOUNDED,
+    CERTIFIED_DIGITS, CertifiedError, ComparedLoss, Method, OptimisationDoc, RoundedDoc, StepDoc, TableDoc, UNBOUNDED,
 };
 use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate};
 use crate::verify::reference::polar_reference;
@@ -42,6 +43,12 @@ pub enum SolveError {
     /// The certificate could not be computed.
     #[error(transparent)]
     Certify(#[from] crate::certify::CertifyError),
+    /// The rounding-aware table could not be made.
+    #[error("round_to: {0}")]
+    Rounding(#[from] crate::rounding::RoundingError),
+    /// A document's `rounded.target` is not a type `round_to` knows.
+    #[error("rounded.target is not f32, bf16 or f16")]
+    RoundedTarget,
     /// A non-zero coefficient that f64 or f32 rounds to 0 (a safety factor
     /// so large that a row underflows, say). A value that overflows is kept
     /// (as `"inf"` in the JSON): that type's table is then refused by the
@@ -124,7 +131,45 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
             bf16: forms[3][t].clone(),
         });
     }
+    if let Some(rounded) = &doc.rounded {
+        // The rounding-aware rows and the plain rounding they are compared
+        // with, certified again from the rows themselves.
+        let target = RoundTarget::parse(&rounded.target).ok_or(SolveError::RoundedTarget)?;
+        let held = |text: &String| Float::with_val(64, crate::precision::parse_f32(text).unwrap_or(f32::NAN));
+        let chosen: Vec<Vec<Float>> = rounded.rows.iter().map(|r| r.iter().map(held).collect()).collect();
+        let plain: Vec<Vec<Float>> = exact
+            .iter()
+            .map(|r| r.iter().map(|c| target.nearest(c).unwrap_or_else(|| Float::with_val(64, f32::NAN))).collect())
+            .collect();
+        let (a, b) = (walk(&chosen)?, walk(&plain)?);
+        let rounded = doc.rounded.as_mut().expect("checked above");
+        rounded.certified_error = a;
+        rounded.plain_certified_error = b;
+    }
     Ok(())
+}
+
+/// The rounding-aware rows of a solved document (`round_to`), as decimals
+/// that read back to the chosen values; their certificates are filled in by
+/// [`certify_document`].
+///
+/// # Errors
+///
+/// [`SolveError::Rounding`] when a coefficient is out of the target's range.
+fn rounded_rows(doc: &TableDoc, target: RoundTarget) -> Result<RoundedDoc, SolveError> {
+    let prec = doc.precision_bits + crate::remez::GUARD_BITS;
+    let exact: Vec<Vec<Float>> = doc
+        .steps
+        .iter()
+        .map(|s| s.coefficients.iter().map(|c| parse_decimal(c, prec).unwrap_or_else(|_| Float::new(prec))).collect())
+        .collect();
+    let found = round_aware(&exact, &doc.config.lower, &doc.config.upper, target, prec)?;
+    Ok(RoundedDoc {
+        target: target.name().to_string(),
+        rows: found.steps.iter().map(|s| s.row.iter().map(|v| format!("{:?}", v.to_f32())).collect()).collect(),
+        certified_error: Vec::new(),
+        plain_certified_error: Vec::new(),
+    })
 }
 
 /// Refuses a document with a non-zero coefficient that rounds to 0 in f64 or
@@ -172,6 +217,9 @@ pub fn solve_with_progress(config: &Config, progress: Rc<dyn Progress>) -> Resul
     };
     check_representable(&doc)?;
     let mut doc = doc;
+    if let Some(target) = config.round_to {
+        doc.rounded = Some(rounded_rows(&doc, target)?);
+    }
     certify_document(&mut doc)?;
     Ok(doc)
 }

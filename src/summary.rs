@@ -77,6 +77,13 @@ pub fn summary_table(doc: &TableDoc) -> String {
             c32
         );
     }
+    if let Some(r) = &doc.rounded {
+        let _ =
+            writeln!(out, "round_to {}: certified error after each step, searched rows vs plain rounding", r.target);
+        for (t, (a, b)) in r.certified_error.iter().zip(&r.plain_certified_error).enumerate() {
+            let _ = writeln!(out, "  step {:>2}: {a:<14} (plain {b}) {}", t + 1, r.rows[t].join(", "));
+        }
+    }
     if let Some(note) = doc.printed_floor_note() {
         let _ = writeln!(out, "{note}");
     }

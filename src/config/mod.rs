@@ -65,6 +65,8 @@ pub struct Config {
     pub spec: ScheduleSpec,
     /// How to emit constants.
     pub emit: EmitOptions,
+    /// `round_to`: the type a rounding-aware table is made for, if any.
+    pub round_to: Option<crate::rounding::RoundTarget>,
     /// The `verify` section: what `run` verifies the table on, if anything.
     pub verify: Option<VerifyConfig>,
     /// The `plots` section: what `run` draws, if anything.
@@ -132,6 +134,7 @@ impl Config {
             precision: self.spec.precision,
             max_iterations: self.spec.max_iterations,
             emit: self.emit.clone(),
+            round_to: self.round_to.map(|t| t.name().to_string()),
             adam: self.adam.clone(),
         }
     }

@@ -126,6 +126,7 @@ struct RawConfig {
     adam: Option<RawAdam>,
     init: Option<Spanned<RawInit>>,
     fixed_rows: Option<Spanned<std::collections::BTreeMap<String, Vec<DecimalText>>>>,
+    round_to: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -291,6 +292,7 @@ pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, Con
         cushion: d(raw.cushion),
         safety: d(raw.safety),
         safety_mode: s(raw.safety_mode),
+        round_to: s(raw.round_to),
         precision: d(raw.precision),
         max_iterations: d(raw.max_iterations),
         formats: emit.formats.map(|f| (f.value, o(&f.referenced))),

@@ -10,6 +10,7 @@ pub use crate::ident::{default_const_name, is_plain_stem};
 use crate::names;
 use crate::precision::{DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION, parse_decimal};
 use crate::remez::{DEFAULT_MAX_ITERATIONS, MAX_DEGREE};
+use crate::rounding::RoundTarget;
 use crate::schedule::{SafetyMode, ScheduleSpec};
 use crate::table::{ElementType, EmitOptions, OutputFormat};
 
@@ -41,6 +42,8 @@ pub struct Settings {
     pub safety: Option<Valued<String>>,
     /// `after` or `inside`.
     pub safety_mode: Option<Valued<String>>,
+    /// `f32`, `bf16` or `f16`: also make a rounding-aware table.
+    pub round_to: Option<Valued<String>>,
     /// Bits.
     pub precision: Option<Valued<String>>,
     /// Cap on Remez iterations per step.
@@ -169,6 +172,13 @@ impl Settings {
             Some(v) => integer_in(v, "max_iterations", 1, MAX_REMEZ_ITERATIONS as i64)? as usize,
         };
         let interval = self.interval(missing_origin)?;
+        let round_to = match &self.round_to {
+            None => None,
+            Some((t, o)) => Some(
+                RoundTarget::parse(t.trim())
+                    .ok_or_else(|| invalid(o, "round_to", format!("{t:?}"), RoundTarget::NAMES))?,
+            ),
+        };
         let emit = self.emit_options(&name)?;
         let adam = match self.adam {
             Some(a) => a.validate(&degrees, precision)?,
@@ -187,6 +197,7 @@ impl Settings {
                 max_iterations,
             },
             emit,
+            round_to,
             adam,
             plots: match self.plots {
                 Some(p) => Some(p.validate(self.verify.is_some())?),

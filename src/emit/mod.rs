@@ -140,6 +140,19 @@ pub(crate) fn provenance(doc: &TableDoc) -> Vec<String> {
             lines.push(format!("WARNING: with {ty} literals this table is not usable from step {t} on (see above)."));
         }
     }
+    if let Some(r) = &doc.rounded
+        && let (Some(a), Some(b)) = (r.certified_error.last(), r.plain_certified_error.last())
+    {
+        lines.push(String::new());
+        lines.extend(wrap(
+            &format!(
+                "Rounding-aware {} rows (round_to, in the JSON under `rounded`): certified max |1 - f(x)| after \
+                 the last step <= {a}, against {b} for each coefficient rounded to nearest {}.",
+                r.target, r.target
+            ),
+            TEXT_WIDTH,
+        ));
+    }
     if let Some(note) = doc.printed_floor_note() {
         lines.push(String::new());
         lines.extend(wrap(&format!("Note: {note}."), TEXT_WIDTH));

@@ -85,6 +85,45 @@ impl TableDoc {
         Ok(doc)
     }
 
+    /// The rounding-aware rows: a known target, one row per step with the
+    /// step's number of terms, each value a finite decimal that the target
+    /// holds exactly, and the echoed `round_to` the same target.
+    fn check_rounded(&self, r: &super::RoundedDoc) -> Result<(), TableError> {
+        let Some(target) = crate::rounding::RoundTarget::parse(&r.target) else {
+            return Err(bad("rounded.target", &r.target, crate::rounding::RoundTarget::NAMES));
+        };
+        if self.config.round_to.as_deref() != Some(r.target.as_str()) {
+            return Err(bad("rounded.target", &r.target, "the config's round_to"));
+        }
+        if r.rows.len() != self.steps.len() {
+            return Err(bad("rounded.rows", &r.rows.len().to_string(), format!("{} rows", self.steps.len())));
+        }
+        for (t, (row, step)) in r.rows.iter().zip(&self.steps).enumerate() {
+            if row.len() != step.coefficients.len() {
+                return Err(bad(
+                    format!("rounded.rows[{t}]"),
+                    &row.len().to_string(),
+                    format!("{} coefficients", step.coefficients.len()),
+                ));
+            }
+            for (k, text) in row.iter().enumerate() {
+                let held = (text.len() <= MAX_DECIMAL && is_plain_decimal(text))
+                    .then(|| crate::precision::parse_f32(text))
+                    .flatten()
+                    .map(|v| rug::Float::with_val(64, v))
+                    .filter(|v| target.nearest(v).is_some_and(|n| n == *v));
+                if held.is_none() {
+                    return Err(bad(
+                        format!("rounded.rows[{t}][{k}]"),
+                        text,
+                        format!("a finite decimal that {} holds exactly", r.target),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Checks every field a reader of the document relies on: the name is a
     /// plain file stem, the constant name an identifier of every target
     /// language, every number a finite decimal, the lengths consistent, the
@@ -154,6 +193,9 @@ impl TableDoc {
                 &self.beyond_last_row,
                 "the text polar-coeffs writes (regenerate the table)",
             ));
+        }
+        if let Some(r) = &self.rounded {
+            self.check_rounded(r)?;
         }
         if let Some(o) = &self.optimisation {
             plain("optimisation.termination", &o.termination, MAX_TEXT)?;

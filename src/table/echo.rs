@@ -114,6 +114,9 @@ pub struct ConfigEcho {
     pub max_iterations: usize,
     /// The emit section.
     pub emit: EmitOptions,
+    /// `round_to` (absent when not asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub round_to: Option<String>,
     /// The Adam method's settings (absent for the greedy method).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam: Option<AdamConfig>,

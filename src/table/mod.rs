@@ -370,6 +370,26 @@ pub struct TableDoc {
     pub normalisation: String,
     /// What to do when running more steps than rows.
     pub beyond_last_row: String,
+    /// The rounding-aware table (`round_to` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounded: Option<RoundedDoc>,
+}
+
+/// A rounding-aware table: coefficients chosen among the representable
+/// neighbours in `target` for the smallest certified error, step by step,
+/// with the certified errors of the chosen and of the plainly rounded rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundedDoc {
+    /// `f32`, `bf16` or `f16`.
+    pub target: String,
+    /// The chosen coefficients per step, each the shortest decimal that
+    /// reads back (as f32) to exactly that value of the target.
+    pub rows: Vec<Vec<String>>,
+    /// Certified max |1 − f| after each step with `rows` (rounded up, or
+    /// `unbounded`).
+    pub certified_error: Vec<String>,
+    /// The same for each coefficient rounded to nearest in `target`.
+    pub plain_certified_error: Vec<String>,
 }
 
 impl TableDoc {
@@ -436,6 +456,7 @@ impl TableDoc {
             optimisation,
             normalisation: crate::normalise::description(),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
+            rounded: None,
         }
     }
 
@@ -493,6 +514,7 @@ impl TableDoc {
             optimisation: None,
             normalisation: crate::normalise::description(),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
+            rounded: None,
         }
     }
 
