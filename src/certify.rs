@@ -9,7 +9,7 @@
 //!
 //! // Two cubic Newton-Schulz steps on [0.5, 1]: f = p(p(x)), p = 1.5x - 0.5x^3.
 //! let row = vec![Float::with_val(64, 1.5), Float::with_val(64, -0.5)];
-//! let bounds = certified_errors(&[row.clone(), row], "0.5", "1", 128).unwrap();
+//! let bounds = certified_errors(&[row.clone(), row], "0.5", "1", 128, 2).unwrap();
 //! // p(0.5) = 0.6875, p(0.6875) = 0.8687744140625: the error is 1 minus that.
 //! let after2 = bounds[1].as_ref().unwrap().to_f64();
 //! assert!(after2 >= 0.1312255859375 && after2 < 0.1312255859375 * (1.0 + 1e-5));
@@ -120,28 +120,34 @@ fn horner(c: &[Iv], t: &Iv, prec: u32) -> Iv {
     acc
 }
 
-/// An odd polynomial p(x) = x·r(x²) with exact coefficients.
+/// A polynomial p(x) = x·r(x^R) with exact coefficients (R = 2: msign's
+/// odd polynomials).
 struct Poly {
     /// r's coefficients (p's odd ones), as point intervals.
     r: Vec<Iv>,
-    /// p's monomial coefficients, x⁰ … x^d (even ones zero).
+    /// p's monomial coefficients, x⁰ … x^d (the others zero).
     full: Vec<Iv>,
     prec: u32,
+    root: u32,
 }
 
 impl Poly {
-    fn new(r: Vec<Iv>, prec: u32) -> Self {
+    fn new(r: Vec<Iv>, prec: u32, root: u32) -> Self {
         let zero = Iv::point(&Float::new(prec), prec);
-        let mut full = vec![zero; 2 * r.len()];
+        let step = root as usize;
+        let mut full = vec![zero; 2 + step * (r.len() - 1)];
         for (k, c) in r.iter().enumerate() {
-            full[2 * k + 1] = c.clone();
+            full[1 + step * k] = c.clone();
         }
-        Self { r, full, prec }
+        Self { r, full, prec, root }
     }
 
-    /// p over x (x ≥ 0), by Horner in x².
+    /// p over x (x ≥ 0), by Horner in x^R.
     fn eval(&self, x: &Iv) -> Iv {
-        let t = x.mul(x, self.prec);
+        let mut t = x.clone();
+        for _ in 1..self.root {
+            t = t.mul(x, self.prec);
+        }
         horner(&self.r, &t, self.prec).mul(x, self.prec)
     }
 
@@ -242,12 +248,13 @@ impl Poly {
     }
 }
 
-/// log2 of Σ_k |c_k|·(1 + b)^(2k+1) (rounded up, 0 when below 1): how far
+/// log2 of Σ_k |c_k|·(1 + b)^(1+kR) (rounded up, 0 when below 1): how far
 /// the Taylor shifts' intermediate terms exceed the values they cancel to.
-fn growth_bits(row: &[Iv], b: &Float) -> u32 {
+fn growth_bits(row: &[Iv], b: &Float, root: u32) -> u32 {
     let mut size = Float::with_val(64, 0);
-    let mut power = Float::with_val(64, 1 + Float::with_val(64, b.abs_ref()));
-    let square = Float::with_val(64, &power * &power);
+    let base = Float::with_val(64, 1 + Float::with_val(64, b.abs_ref()));
+    let mut power = base.clone();
+    let square = Float::with_val(64, rug::ops::Pow::pow(&base, root));
     for c in row {
         let magnitude = Float::with_val(64, c.lo.abs_ref()).max(&Float::with_val(64, c.hi.abs_ref()));
         size += magnitude * &power;
@@ -277,8 +284,9 @@ pub enum CertifyError {
 
 /// A rigorous upper bound on max over [`lower`, `upper`] of |1 − f_t| after
 /// each step t, for the composed polynomials whose coefficients `rows` hold
-/// exactly; `None` from the step where the composition leaves (0, ∞) or
-/// exceeds [`DIVERGED`] (the table is unusable from there).
+/// exactly (coefficients of x, x^(1+R), …, R = `root`: 2 for msign); `None`
+/// from the step where the composition leaves (0, ∞) or exceeds
+/// [`DIVERGED`] (the table is unusable from there).
 ///
 /// # Errors
 ///
@@ -288,9 +296,10 @@ pub fn certified_errors(
     lower: &str,
     upper: &str,
     prec: u32,
+    root: u32,
 ) -> Result<Vec<Option<Float>>, CertifyError> {
     let rows: Vec<Vec<Iv>> = rows.iter().map(|r| r.iter().map(|c| Iv::point(c, prec)).collect()).collect();
-    certify_intervals(&rows, lower, upper, prec)
+    certify_intervals(&rows, lower, upper, prec, root)
 }
 
 /// [`certified_errors`] for rows of decimal text: each coefficient is
@@ -305,6 +314,7 @@ pub fn certified_errors_decimal(
     lower: &str,
     upper: &str,
     prec: u32,
+    root: u32,
 ) -> Result<Vec<Option<Float>>, CertifyError> {
     let enclose = |text: &str| -> Result<Iv, CertifyError> {
         let parsed = Float::parse(text.trim()).map_err(|_| DecimalError::Unparsable(text.to_string()))?;
@@ -319,7 +329,7 @@ pub fn certified_errors_decimal(
     };
     let rows: Vec<Vec<Iv>> =
         rows.iter().map(|r| r.iter().map(|c| enclose(c)).collect::<Result<_, _>>()).collect::<Result<_, _>>()?;
-    certify_intervals(&rows, lower, upper, prec)
+    certify_intervals(&rows, lower, upper, prec, root)
 }
 
 fn certify_intervals(
@@ -327,6 +337,7 @@ fn certify_intervals(
     lower: &str,
     upper: &str,
     prec: u32,
+    root: u32,
 ) -> Result<Vec<Option<Float>>, CertifyError> {
     // The ends rounded outward straight from their decimal text (one
     // rounding, so [a, b] always contains [ℓ, u]).
@@ -349,7 +360,7 @@ fn certify_intervals(
             broken = true;
             continue;
         }
-        match enclose_step(row, &a, &b, prec, t + 1 == rows.len()) {
+        match enclose_step(row, &a, &b, prec, t + 1 == rows.len(), root) {
             Some((lo, hi)) => {
                 out.push(Some(distance_from_one(&lo, &hi, lo.prec())));
                 a = lo;
@@ -375,28 +386,35 @@ fn distance_from_one(lo: &Float, hi: &Float, prec: u32) -> Float {
 /// (0 < a < b), or `None` when the image leaves (0, [`DIVERGED`]); with the
 /// certified error max(1 − lo, hi − 1) rounded up. `last` encloses to the
 /// fewest bits (nothing is composed after it).
-pub fn step_image(row: &[Float], a: &Float, b: &Float, prec: u32, last: bool) -> Option<(Float, Float, Float)> {
+pub fn step_image(
+    row: &[Float],
+    a: &Float,
+    b: &Float,
+    prec: u32,
+    last: bool,
+    root: u32,
+) -> Option<(Float, Float, Float)> {
     if row.is_empty() || !(*a > 0 && a < b) {
         return None;
     }
     let row: Vec<Iv> = row.iter().map(|c| Iv::point(c, prec.max(c.prec()))).collect();
-    let (lo, hi) = enclose_step(&row, a, b, prec, last)?;
+    let (lo, hi) = enclose_step(&row, a, b, prec, last, root)?;
     let e = distance_from_one(&lo, &hi, lo.prec());
     Some((lo, hi, e))
 }
 
-fn enclose_step(row: &[Iv], a: &Float, b: &Float, prec: u32, last: bool) -> Option<(Float, Float)> {
+fn enclose_step(row: &[Iv], a: &Float, b: &Float, prec: u32, last: bool, root: u32) -> Option<(Float, Float)> {
     // The Taylor shifts form Σ_k c_k·C(k, j)·m^(k−j), up to
     // Σ |c_k|·(1 + b)^k in size, from terms that cancel to the small
     // values of p and p′ near 1: the row works that many bits above
     // `prec` (high degrees have coefficients of 1e30 and more).
-    let prec = prec + growth_bits(row, b);
+    let prec = prec + growth_bits(row, b, root);
     let row: Vec<Iv> = row
         .iter()
         .map(|c| Iv { lo: rounded!(prec, &c.lo, Round::Down), hi: rounded!(prec, &c.hi, Round::Up) })
         .collect();
     let floor = Float::with_val(prec, Float::i_exp(1, 16 - prec as i32));
-    let p = Poly::new(row, prec);
+    let p = Poly::new(row, prec, root);
     // The tolerance follows the error the step is about to certify: a
     // cheap point estimate at the ends sets the scale.
     let ends = [p.eval(&Iv::point(a, prec)), p.eval(&Iv::point(b, prec))];
@@ -426,7 +444,7 @@ mod tests {
     #[test]
     fn an_interior_maximum_is_enclosed() {
         // p(x) = 1.5x − 0.5x³ has its maximum 1 at x = 1, inside [0.5, 1.5].
-        let bounds = certified_errors(&[vec![f("1.5"), f("-0.5")]], "0.5", "1.5", 192).unwrap();
+        let bounds = certified_errors(&[vec![f("1.5"), f("-0.5")]], "0.5", "1.5", 192, 2).unwrap();
         // min p = p(1.5) = 0.5625: error 0.4375 exactly.
         let e = bounds[0].as_ref().unwrap();
         assert!(*e >= f("0.4375"));
@@ -435,7 +453,7 @@ mod tests {
 
     #[test]
     fn a_sign_flip_breaks_the_certificate() {
-        let bounds = certified_errors(&[vec![f("-1")], vec![f("1")]], "0.5", "1", 128).unwrap();
+        let bounds = certified_errors(&[vec![f("-1")], vec![f("1")]], "0.5", "1", 128, 2).unwrap();
         assert!(bounds.iter().all(Option::is_none));
     }
 }

@@ -278,6 +278,10 @@ struct SolveArgs {
     /// Cap on Remez exchange iterations per step (default 100).
     #[arg(long, value_name = "N")]
     max_iterations: Option<String>,
+    /// Exponent step r of the family x·q(x^r): 2 (default) is msign; r ≠ 2
+    /// designs the coupled matrix-root iterations (degree 1 + r·(n − 1)).
+    #[arg(long, value_name = "R")]
+    root: Option<String>,
     /// Also choose the coefficients to hold in f32, bf16 or f16 by a search
     /// over representable neighbours for the smallest certified error.
     #[arg(long, value_name = "TYPE")]
@@ -591,6 +595,7 @@ fn solve_command(args: SolveArgs) -> anyhow::Result<ExitCode> {
         safety: flag(args.safety),
         safety_mode: flag(args.safety_mode),
         round_to: flag(args.round_to),
+        root: flag(args.root),
         precision: flag(args.precision),
         max_iterations: flag(args.max_iterations),
         formats: None,

@@ -18,18 +18,50 @@ use rug::Float;
 
 use crate::precision::{DecimalError, parse_decimal};
 
-/// An odd polynomial in the monomial basis of x, x³, x⁵, ….
+/// A polynomial p(x) = x·q(x^r) in the monomial basis of x, x^(1+r),
+/// x^(1+2r), …: r = 2 (the default, [`OddPoly::new`]) is the odd polynomial
+/// of msign; other r serve the matrix-root iterations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OddPoly {
-    /// `coeffs[k]` multiplies `x^(2k+1)`.
+    /// `coeffs[k]` multiplies `x^(1+kr)`.
     coeffs: Vec<Float>,
+    /// The exponent step r ≥ 1.
+    root: u32,
 }
+
+/// The exponent step of msign's odd polynomials.
+pub const MSIGN_ROOT: u32 = 2;
+
+/// Largest exponent step r accepted: the published root tables stop at 5,
+/// and beyond 16 the terms x, x^(1+r), … leave few degrees under the limit.
+pub const MAX_ROOT: u32 = 16;
 
 impl OddPoly {
     /// Wraps monomial coefficients (of x, x³, x⁵, …). Panics when empty.
     pub fn new(coeffs: Vec<Float>) -> Self {
-        assert!(!coeffs.is_empty(), "an odd polynomial has at least the x term");
-        Self { coeffs }
+        Self::with_root(coeffs, MSIGN_ROOT)
+    }
+
+    /// Wraps coefficients of x, x^(1+r), x^(1+2r), …. Panics when empty or
+    /// when r is 0.
+    pub fn with_root(coeffs: Vec<Float>, root: u32) -> Self {
+        assert!(!coeffs.is_empty(), "a polynomial x·q(x^r) has at least the x term");
+        assert!(root >= 1, "the exponent step r is at least 1");
+        Self { coeffs, root }
+    }
+
+    /// The exponent step r.
+    pub fn root(&self) -> u32 {
+        self.root
+    }
+
+    /// x^r at `prec` bits (x² exactly as before for msign).
+    fn power(&self, x: &Float, prec: u32) -> Float {
+        match self.root {
+            2 => Float::with_val(prec, x.square_ref()),
+            1 => Float::with_val(prec, x),
+            r => Float::with_val(prec, rug::ops::Pow::pow(x, r)),
+        }
     }
 
     /// Parses decimal coefficients at `prec` bits.
@@ -47,9 +79,9 @@ impl OddPoly {
         &self.coeffs
     }
 
-    /// The degree 2q+1.
+    /// The degree 1 + r·q (2q + 1 for msign).
     pub fn degree(&self) -> u32 {
-        2 * self.coeffs.len() as u32 - 1
+        1 + self.root * (self.coeffs.len() as u32 - 1)
     }
 
     /// The largest precision among the coefficients.
@@ -61,7 +93,7 @@ impl OddPoly {
     /// coefficients' and x's precision.
     pub fn eval(&self, x: &Float) -> Float {
         let prec = self.prec().max(x.prec());
-        let t = Float::with_val(prec, x.square_ref());
+        let t = self.power(x, prec);
         let mut acc = Float::with_val(prec, self.coeffs.last().expect("non-empty"));
         for c in self.coeffs.iter().rev().skip(1) {
             acc *= &t;
@@ -70,35 +102,38 @@ impl OddPoly {
         acc * x
     }
 
-    /// p′(x) = Σ (2k+1) c_k x^(2k).
+    /// p′(x) = Σ (1+kr) c_k x^(kr).
     pub fn eval_derivative(&self, x: &Float) -> Float {
         let prec = self.prec().max(x.prec());
-        let t = Float::with_val(prec, x.square_ref());
+        let t = self.power(x, prec);
         let q = self.coeffs.len() - 1;
-        let mut acc = Float::with_val(prec, &self.coeffs[q] * (2 * q as u32 + 1));
+        let mut acc = Float::with_val(prec, &self.coeffs[q] * (self.root * q as u32 + 1));
         for k in (0..q).rev() {
             acc *= &t;
-            acc += Float::with_val(prec, &self.coeffs[k] * (2 * k as u32 + 1));
+            acc += Float::with_val(prec, &self.coeffs[k] * (self.root * k as u32 + 1));
         }
         acc
     }
 
     /// γ·p.
     pub fn scaled(&self, gamma: &Float) -> Self {
-        Self::new(self.coeffs.iter().map(|c| Float::with_val(c.prec().max(gamma.prec()), c * gamma)).collect())
+        Self::with_root(
+            self.coeffs.iter().map(|c| Float::with_val(c.prec().max(gamma.prec()), c * gamma)).collect(),
+            self.root,
+        )
     }
 
-    /// x ↦ p(x/s): coefficient c_k becomes c_k / s^(2k+1) (the safety factor).
+    /// x ↦ p(x/s): coefficient c_k becomes c_k / s^(1+kr) (the safety factor).
     pub fn with_argument_scaled(&self, s: &Float) -> Self {
         let prec = self.prec().max(s.prec());
-        let s2 = Float::with_val(prec, s.square_ref());
+        let s2 = self.power(s, prec);
         let mut power = Float::with_val(prec, s);
         let mut out = Vec::with_capacity(self.coeffs.len());
         for c in &self.coeffs {
             out.push(Float::with_val(prec, c / &power));
             power *= &s2;
         }
-        Self::new(out)
+        Self::with_root(out, self.root)
     }
 
     /// The image `[min p, max p]` of `[a, b]` (0 < a ≤ b), given every
@@ -124,15 +159,19 @@ impl OddPoly {
     /// Every positive x where p′ changes sign (the local extrema of p on
     /// (0, ∞)), ascending, to about the coefficients' precision.
     ///
-    /// p′(x) = g(x²) with g of degree q; its positive roots are isolated with
+    /// p′(x) = g(x^r) with g of degree q; its positive roots are isolated with
     /// a Sturm sequence (exact counts, computed with twice the precision) and
     /// refined by bisection. Roots of even multiplicity, where p′ does not
     /// change sign, are not extrema and are left out.
     pub fn positive_critical_points(&self) -> Vec<Float> {
         let prec = 2 * self.prec().max(64);
-        // g(t) = Σ (2k+1) c_k t^k, low degree first, trailing zeros dropped.
-        let mut g: Vec<Float> =
-            self.coeffs.iter().enumerate().map(|(k, c)| Float::with_val(prec, c * (2 * k as u32 + 1))).collect();
+        // g(t) = Σ (1+kr) c_k t^k, low degree first, trailing zeros dropped.
+        let mut g: Vec<Float> = self
+            .coeffs
+            .iter()
+            .enumerate()
+            .map(|(k, c)| Float::with_val(prec, c * (self.root * k as u32 + 1)))
+            .collect();
         while g.len() > 1 && g.last().is_some_and(Float::is_zero) {
             g.pop();
         }
@@ -154,7 +193,18 @@ impl OddPoly {
         let mut roots_t = Vec::new();
         isolate(&g, &chain, zero, bound, prec, &mut roots_t, 0);
         roots_t.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
-        roots_t.into_iter().map(|t| Float::with_val(self.prec(), t.sqrt())).collect()
+        let root = self.root;
+        roots_t
+            .into_iter()
+            .map(|t| {
+                let x = match root {
+                    2 => t.sqrt(),
+                    1 => t,
+                    r => t.root(r),
+                };
+                Float::with_val(self.prec(), x)
+            })
+            .collect()
     }
 }
 

@@ -158,6 +158,14 @@ pub enum RemezError {
     /// Degree even, zero or too large.
     #[error("degree {0} is not allowed: it must be odd, between 1 and {MAX_DEGREE}")]
     Degree(u32),
+    /// A degree that is not 1 + r·(n − 1) for the exponent step r, or r = 0.
+    #[error("degree {degree} is not allowed for root {root}: it must be 1 + {root}·k (k ≥ 0), at most {MAX_DEGREE}")]
+    RootDegree {
+        /// The degree asked.
+        degree: u32,
+        /// The exponent step r.
+        root: u32,
+    },
     /// Interval not 0 < ℓ < u.
     #[error("interval [{lower}, {upper}] is not allowed: it needs 0 < lower < upper")]
     Interval {
@@ -292,17 +300,51 @@ pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions
     if degree.is_multiple_of(2) || degree > MAX_DEGREE {
         return Err(RemezError::Degree(degree));
     }
+    minimax_root(degree, crate::poly::MSIGN_ROOT, lower, upper, options)
+}
+
+/// [`minimax`] for p(x) = x·q(x^r): the best approximation to 1 on
+/// `[lower, upper]` by a combination of x, x^(1+r), …, x^degree (degree =
+/// 1 + r·(n − 1)). r = 2 is [`minimax`] exactly; the same reformulation
+/// (t = x^r mapped to s ∈ [−1, 1], q in the Chebyshev basis of s) keeps
+/// narrow intervals and many terms well conditioned for every r.
+///
+/// # Errors
+///
+/// [`RemezError::RootDegree`] for r = 0 or a degree not of that form, and as
+/// [`minimax`].
+///
+/// # Example
+///
+/// ```
+/// use polar_coeffs::remez::{minimax_root, RemezOptions};
+/// use rug::Float;
+/// // One term, r = 3: p = a·x with a = 2/(ℓ + u), the same as for msign.
+/// let fit = minimax_root(1, 3, &Float::with_val(256, 0.5), &Float::with_val(256, 1), &RemezOptions::default()).unwrap();
+/// assert!((fit.levelled_error.to_f64() - 1.0 / 3.0).abs() < 1e-15);
+/// ```
+pub fn minimax_root(
+    degree: u32,
+    root: u32,
+    lower: &Float,
+    upper: &Float,
+    options: &RemezOptions,
+) -> Result<Minimax, RemezError> {
+    if root == 0 || degree == 0 || !(degree - 1).is_multiple_of(root) || degree > MAX_DEGREE {
+        return Err(RemezError::RootDegree { degree, root });
+    }
     if !(lower.is_finite() && upper.is_finite() && *lower > 0 && lower < upper) {
         return Err(RemezError::Interval { lower: lower.to_string(), upper: upper.to_string() });
     }
     let prec = options.precision;
-    let q = (degree as usize - 1) / 2;
+    let q = ((degree - 1) / root) as usize;
     let width = Float::with_val(lower.prec().max(upper.prec()) + 64, upper - lower);
     let narrowness = log2_ratio_bits(upper, &width);
-    // A small lower end needs bits of its own: t = x² runs over [ℓ², u²] and
-    // is mapped to s ∈ [−1, 1], where ℓ² sits 2ℓ²/u² above −1; below about
-    // 2^-prec that end (and the fit's relative accuracy there) would vanish.
-    let smallness = 2 * log2_ratio_bits(upper, lower);
+    // A small lower end needs bits of its own: t = x^r runs over [ℓ^r, u^r]
+    // and is mapped to s ∈ [−1, 1], where ℓ^r sits 2(ℓ/u)^r above −1; below
+    // about 2^-prec that end (and the fit's relative accuracy there) would
+    // vanish.
+    let smallness = root * log2_ratio_bits(upper, lower);
     let mut internal = prec + GUARD_BITS + (degree + 1) * narrowness + 2 * degree + smallness;
     let mut reference: Option<Vec<Float>> = None;
     let mut total_iterations = 0;
@@ -311,7 +353,7 @@ pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions
     // full-precision polish, which then needs two or three iterations.
     let explore_prec = internal - prec + EXPLORE_BITS;
     if explore_prec + EXPLORE_BITS / 2 < internal {
-        let problem = Problem::new(q, lower, upper, explore_prec);
+        let problem = Problem::new(q, root, lower, upper, explore_prec);
         let start = match &options.initial_reference {
             Some(r) if r.len() == q + 2 => r.iter().map(|s| Float::with_val(explore_prec, s)).collect(),
             _ => initial_reference(q, explore_prec),
@@ -327,7 +369,7 @@ pub fn minimax(degree: u32, lower: &Float, upper: &Float, options: &RemezOptions
     // margin). Each later round starts from the previous reference.
     const PRECISION_ROUNDS: usize = 3;
     for round in 0..PRECISION_ROUNDS {
-        let problem = Problem::new(q, lower, upper, internal);
+        let problem = Problem::new(q, root, lower, upper, internal);
         let start = match reference.take() {
             Some(r) => r.into_iter().map(|s| Float::with_val(internal, s)).collect(),
             None => initial_reference(q, internal),
@@ -394,21 +436,32 @@ fn needed_precision(prec: u32, levelled: &Float, poly: &OddPoly, q: usize, narro
     prec + GUARD_BITS + small_e + size + q as u32 * narrowness
 }
 
-/// The scaled problem: t = x² = m + h·s on [ℓ², u²], at a fixed precision.
+/// The scaled problem: t = x^r = m + h·s on [ℓ^r, u^r], at a fixed
+/// precision.
 struct Problem {
     q: usize,
+    root: u32,
     m: Float,
     h: Float,
     prec: u32,
 }
 
+/// x^r at `prec` bits (x² as always for msign).
+fn power(x: &Float, root: u32, prec: u32) -> Float {
+    match root {
+        2 => Float::with_val(prec, x.square_ref()),
+        1 => Float::with_val(prec, x),
+        r => Float::with_val(prec, rug::ops::Pow::pow(x, r)),
+    }
+}
+
 impl Problem {
-    fn new(q: usize, lower: &Float, upper: &Float, prec: u32) -> Self {
-        let l2 = Float::with_val(prec, lower.square_ref());
-        let u2 = Float::with_val(prec, upper.square_ref());
+    fn new(q: usize, root: u32, lower: &Float, upper: &Float, prec: u32) -> Self {
+        let l2 = power(lower, root, prec);
+        let u2 = power(upper, root, prec);
         let m = Float::with_val(prec, &u2 + &l2) / 2u32;
         let h = Float::with_val(prec, &u2 - &l2) / 2u32;
-        Self { q, m, h, prec }
+        Self { q, root, m, h, prec }
     }
 
     fn float(&self) -> Float {
@@ -422,11 +475,26 @@ impl Problem {
     }
 
     fn x_of(&self, s: &Float) -> Float {
-        self.t_of(s).sqrt()
+        let t = self.t_of(s);
+        match self.root {
+            2 => t.sqrt(),
+            1 => t,
+            r => t.root(r),
+        }
+    }
+
+    /// x^(r−1) (x itself for msign).
+    fn x_power_below(&self, x: &Float) -> Float {
+        match self.root {
+            2 => x.clone(),
+            1 => Float::with_val(self.prec, 1),
+            r => power(x, r - 1, self.prec),
+        }
     }
 
     /// The error e(s) = 1 − x·r(s) and its s-derivative
-    /// e_s = −(h·r/(2x) + x·r_s).
+    /// e_s = −(h·r/(R·x^(R−1)) + x·r_s), R the exponent step (here r is the
+    /// polynomial q of the module's notation).
     fn error_and_slope(&self, r: &Cheb, s: &Float) -> (Float, Float) {
         let x = self.x_of(s);
         let rv = clenshaw(&r.c, s, self.prec);
@@ -435,8 +503,8 @@ impl Problem {
         e.neg_assign();
         e += 1u32;
         let mut slope = Float::with_val(self.prec, &self.h * &rv);
-        slope /= &x;
-        slope /= 2u32;
+        slope /= &self.x_power_below(&x);
+        slope /= self.root;
         slope += Float::with_val(self.prec, &x * &rs);
         slope.neg_assign();
         (e, slope)
@@ -452,18 +520,18 @@ impl Problem {
         e
     }
 
-    /// G(s) = h·r + 2t·r_s (zero exactly at the critical points of x·r(s),
-    /// G = −2x·e_s) and its derivative G_s = 3h·r_s + 2t·r_ss.
+    /// G(s) = h·r + R·t·r_s (zero exactly at the critical points of x·r(s),
+    /// G = −R·x^(R−1)·e_s) and its derivative G_s = (1 + R)·h·r_s + R·t·r_ss.
     fn critical_and_slope(&self, r: &Cheb, s: &Float) -> (Float, Float) {
         let t = self.t_of(s);
         let rv = clenshaw(&r.c, s, self.prec);
         let rs = clenshaw(&r.d1, s, self.prec);
         let rss = clenshaw(&r.d2, s, self.prec);
-        let two_t = Float::with_val(self.prec, &t * 2u32);
+        let two_t = Float::with_val(self.prec, &t * self.root);
         let mut g = Float::with_val(self.prec, &self.h * &rv);
         g += Float::with_val(self.prec, &two_t * &rs);
         let mut gs = Float::with_val(self.prec, &self.h * &rs);
-        gs *= 3u32;
+        gs *= self.root + 1;
         gs += Float::with_val(self.prec, &two_t * &rss);
         (g, gs)
     }
@@ -915,7 +983,7 @@ pub(crate) fn to_monomial_coeffs(cheb: &[Float], m: &Float, h: &Float, prec: u32
 
 /// The returned polynomial in the monomial basis of x, x³, ….
 fn to_monomial(problem: &Problem, cheb: &[Float]) -> OddPoly {
-    OddPoly::new(to_monomial_coeffs(cheb, &problem.m, &problem.h, problem.prec))
+    OddPoly::with_root(to_monomial_coeffs(cheb, &problem.m, &problem.h, problem.prec), problem.root)
 }
 
 /// Checks that `poly` (what is returned) equioscillates on the reference:

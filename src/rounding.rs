@@ -10,7 +10,7 @@
 //! // Two cubic Newton-Schulz steps on [0.5, 1], held in bf16. The search
 //! // includes plain rounding, so its first step is never worse.
 //! let row = vec![Float::with_val(64, 1.5), Float::with_val(64, -0.5)];
-//! let r = round_aware(&[row.clone(), row], "0.5", "1", RoundTarget::Bf16, 128).unwrap();
+//! let r = round_aware(&[row.clone(), row], "0.5", "1", RoundTarget::Bf16, 128, 2).unwrap();
 //! assert_eq!(r.steps[0].plain_row, [1.5, -0.5]);
 //! assert!(r.steps[0].certified.as_ref().unwrap() <= r.steps[0].plain_certified.as_ref().unwrap());
 //! ```
@@ -181,6 +181,7 @@ pub fn round_aware(
     upper: &str,
     target: RoundTarget,
     prec: u32,
+    root: u32,
 ) -> Result<Rounded, RoundingError> {
     let end = |text: &str, round: Round| -> Result<Float, RoundingError> {
         parse_decimal(text, 64).map_err(CertifyError::from)?;
@@ -208,9 +209,9 @@ pub fn round_aware(
                 })
             })
             .collect::<Result<_, _>>()?;
-        let plain = plain_at.as_ref().and_then(|(a, b)| step_image(&plain_row, a, b, prec, last));
+        let plain = plain_at.as_ref().and_then(|(a, b)| step_image(&plain_row, a, b, prec, last, root));
         let (row_out, best) = match &chosen_at {
-            Some((a, b)) => search(&plain_row, target, |r| step_image(r, a, b, prec, last)),
+            Some((a, b)) => search(&plain_row, target, |r| step_image(r, a, b, prec, last, root)),
             None => (plain_row.clone(), None),
         };
         steps.push(RoundedStep {

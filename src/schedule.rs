@@ -29,7 +29,7 @@ use rug::Float;
 
 use crate::poly::{OddPoly, composed_images, distance_from_one};
 use crate::precision::{DecimalError, log2_ratio_bits, parse_decimal};
-use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, minimax};
+use crate::remez::{GUARD_BITS, Minimax, RemezError, RemezOptions, RemezStatus, minimax_root};
 
 /// Most extra bits of internal precision a step may need: (d + 1)·log2(u/(u − ℓ))
 /// of its interval. Past this (a degree-5 greedy schedule from ℓ = 1e-3 reaches
@@ -96,6 +96,8 @@ pub struct ScheduleSpec {
     pub precision: u32,
     /// Cap on Remez iterations per step.
     pub max_iterations: usize,
+    /// Exponent step r of every row's polynomial x·q(x^r) (2: msign).
+    pub root: u32,
 }
 
 impl ScheduleSpec {
@@ -111,6 +113,7 @@ impl ScheduleSpec {
             safety_mode: SafetyMode::After,
             precision: crate::precision::DEFAULT_PRECISION,
             max_iterations: crate::remez::DEFAULT_MAX_ITERATIONS,
+            root: crate::poly::MSIGN_ROOT,
         }
     }
 }
@@ -329,15 +332,17 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
         if narrowness.saturating_mul(degree + 1) > MAX_NARROWNESS_BITS {
             return Err(ScheduleError::TooNarrow { step: t + 1, bits: narrowness, degree });
         }
-        let fit =
-            minimax(degree, &fit_lower, &u, &options).map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
+        let fit = minimax_root(degree, spec.root, &fit_lower, &u, &options)
+            .map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
         // The next step's optimal reference (in the local variable) is close
         // to this one's: a warm start.
         options.initial_reference = Some(fit.local_reference.clone());
         let p_prec = fit.internal_precision;
         // A fit that did not converge is retried by Adam on the same minimax
         // objective; the better of the two is kept and the step is marked.
-        let (fit_poly, crit, fallback) = if fit.is_converged() {
+        // (Adam works on msign's odd polynomials only: another exponent step
+        // keeps the Remez best iterate, marked by its status.)
+        let (fit_poly, crit, fallback) = if fit.is_converged() || spec.root != crate::poly::MSIGN_ROOT {
             (fit.poly.clone(), fit.critical_points().to_vec(), None)
         } else {
             adam_fallback(&fit)

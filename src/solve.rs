@@ -95,6 +95,7 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
     // bf16: 8 significant bits, nearest with ties to even (MPFR's default).
     let bf16_rows = held(&|c, _, _| Float::with_val_round(8, c, Round::Nearest).0);
     let (lower, upper) = (&doc.config.lower, &doc.config.upper);
+    let root = doc.root();
     let shown = |bounds: Vec<Option<Float>>| -> Vec<String> {
         bounds
             .iter()
@@ -107,7 +108,7 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
             .collect()
     };
     let walk = |rows: &[Vec<Float>]| -> Result<Vec<String>, SolveError> {
-        Ok(shown(certified_errors(rows, lower, upper, prec)?))
+        Ok(shown(certified_errors(rows, lower, upper, prec, root)?))
     };
     let decimals: Vec<Vec<String>> = doc.steps.iter().map(|s| s.coefficients.clone()).collect();
     // The four walks are independent: two threads (the machines this runs
@@ -117,7 +118,7 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
         let other =
             scope.spawn(|| -> Result<[Vec<String>; 2], SolveError> { Ok([walk(&f32_rows)?, walk(&bf16_rows)?]) });
         let here = (|| -> Result<[Vec<String>; 2], SolveError> {
-            Ok([shown(certified_errors_decimal(&decimals, lower, upper, prec)?), walk(&f64_rows)?])
+            Ok([shown(certified_errors_decimal(&decimals, lower, upper, prec, root)?), walk(&f64_rows)?])
         })();
         (here, other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     });
@@ -163,7 +164,7 @@ fn rounded_rows(doc: &TableDoc, target: RoundTarget) -> Result<RoundedDoc, Solve
         .iter()
         .map(|s| s.coefficients.iter().map(|c| parse_decimal(c, prec).unwrap_or_else(|_| Float::new(prec))).collect())
         .collect();
-    let found = round_aware(&exact, &doc.config.lower, &doc.config.upper, target, prec)?;
+    let found = round_aware(&exact, &doc.config.lower, &doc.config.upper, target, prec, doc.root())?;
     Ok(RoundedDoc {
         target: target.name().to_string(),
         rows: found.steps.iter().map(|s| s.row.iter().map(|v| format!("{:?}", v.to_f32())).collect()).collect(),

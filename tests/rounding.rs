@@ -46,7 +46,7 @@ fn bf16_search_beats_plain_rounding_on_the_published_table() {
                 .collect()
         })
         .collect();
-    let bounds = certified_errors(&rows, &doc.config.lower, &doc.config.upper, 320).unwrap();
+    let bounds = certified_errors(&rows, &doc.config.lower, &doc.config.upper, 320, 2).unwrap();
     let last = bounds.last().unwrap().as_ref().unwrap();
     let recorded = parse_decimal(r.certified_error.last().unwrap(), 64).unwrap();
     assert!(recorded >= *last, "recorded {recorded} below the recomputed bound {last}");

@@ -135,6 +135,7 @@ impl Config {
             max_iterations: self.spec.max_iterations,
             emit: self.emit.clone(),
             round_to: self.round_to.map(|t| t.name().to_string()),
+            root: (self.spec.root != crate::poly::MSIGN_ROOT).then_some(self.spec.root),
             adam: self.adam.clone(),
         }
     }

@@ -127,6 +127,7 @@ struct RawConfig {
     init: Option<Spanned<RawInit>>,
     fixed_rows: Option<Spanned<std::collections::BTreeMap<String, Vec<DecimalText>>>>,
     round_to: Option<Spanned<String>>,
+    root: Option<Spanned<DecimalText>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -293,6 +294,7 @@ pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, Con
         safety: d(raw.safety),
         safety_mode: s(raw.safety_mode),
         round_to: s(raw.round_to),
+        root: d(raw.root),
         precision: d(raw.precision),
         max_iterations: d(raw.max_iterations),
         formats: emit.formats.map(|f| (f.value, o(&f.referenced))),

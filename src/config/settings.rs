@@ -8,6 +8,7 @@ use super::{AdamSections, CHECK_PRECISION, Config, ConfigError, DegreeSpec, Orig
 use crate::ident::{CONST_NAME_RULE, check_const_name};
 pub use crate::ident::{default_const_name, is_plain_stem};
 use crate::names;
+use crate::poly::MAX_ROOT;
 use crate::precision::{DEFAULT_PRECISION, MAX_PRECISION, MIN_PRECISION, parse_decimal};
 use crate::remez::{DEFAULT_MAX_ITERATIONS, MAX_DEGREE};
 use crate::rounding::RoundTarget;
@@ -44,6 +45,8 @@ pub struct Settings {
     pub safety_mode: Option<Valued<String>>,
     /// `f32`, `bf16` or `f16`: also make a rounding-aware table.
     pub round_to: Option<Valued<String>>,
+    /// Exponent step r of the family x·q(x^r) (2: msign).
+    pub root: Option<Valued<String>>,
     /// Bits.
     pub precision: Option<Valued<String>>,
     /// Cap on Remez iterations per step.
@@ -152,7 +155,11 @@ impl Settings {
                 "a plain file stem: letters, digits, '_', '-', '.', not starting with '.', no path separators, at most 200 characters",
             ));
         }
-        let degrees = self.degrees(missing_origin)?;
+        let root = match &self.root {
+            None => crate::poly::MSIGN_ROOT,
+            Some(v) => integer_in(v, "root", 1, i64::from(MAX_ROOT))? as u32,
+        };
+        let degrees = self.degrees(missing_origin, root)?;
         let precision = match &self.precision {
             None => DEFAULT_PRECISION,
             Some(v) => match parse_integer(&v.0) {
@@ -195,6 +202,7 @@ impl Settings {
                 safety_mode: interval.safety_mode,
                 precision,
                 max_iterations,
+                root,
             },
             emit,
             round_to,
@@ -211,15 +219,28 @@ impl Settings {
     }
 
     /// `degree` and `steps`: one degree per step.
-    fn degrees(&self, missing_origin: &Origin) -> Result<Vec<u32>, ConfigError> {
+    fn degrees(&self, missing_origin: &Origin, root: u32) -> Result<Vec<u32>, ConfigError> {
         let (degree, degree_o) = self
             .degree
             .as_ref()
             .ok_or_else(|| missing(missing_origin, "degree", "an odd degree, or a list of per-step odd degrees"))?;
         let check_degree = |text: &str| -> Result<u32, ConfigError> {
+            let r = i64::from(root);
             match parse_integer(text) {
-                Some(d) if d >= 1 && d <= i64::from(MAX_DEGREE) && d % 2 == 1 => Ok(d as u32),
-                _ => Err(invalid(degree_o, "degree", text, format!("odd integers from 1 to {MAX_DEGREE}"))),
+                Some(d) if d >= 1 && d <= i64::from(MAX_DEGREE) && (d - 1) % r == 0 => Ok(d as u32),
+                _ if root == crate::poly::MSIGN_ROOT => {
+                    Err(invalid(degree_o, "degree", text, format!("odd integers from 1 to {MAX_DEGREE}")))
+                }
+                _ => Err(invalid(
+                    degree_o,
+                    "degree",
+                    text,
+                    format!(
+                        "1 + {root}·(n − 1) for root {root}, at most {MAX_DEGREE}: {}, … (n terms x, x^{}, …)",
+                        (0..4).map(|k| (1 + k * root).to_string()).collect::<Vec<_>>().join(", "),
+                        1 + root
+                    ),
+                )),
             }
         };
         match degree {

@@ -135,6 +135,15 @@ impl TableDoc {
     ///
     /// The first [`TableError`] found.
     pub fn check(&self) -> Result<(), TableError> {
+        if let Some(r) = self.config.root
+            && (r == 0 || r == crate::poly::MSIGN_ROOT || r > crate::poly::MAX_ROOT)
+        {
+            return Err(bad(
+                "config.root",
+                &r.to_string(),
+                format!("1 or 3 to {} (absent for msign, r = 2)", crate::poly::MAX_ROOT),
+            ));
+        }
         if !is_plain_stem(&self.name) {
             return Err(bad("name", &self.name, "a plain file stem (letters, digits, '_', '-', '.'; no path)"));
         }
@@ -174,7 +183,7 @@ impl TableDoc {
             ));
         }
         for (i, s) in self.steps.iter().enumerate() {
-            check_step(i, s, c.degrees[i])?;
+            check_step(i, s, c.degrees[i], self.root())?;
         }
         decimal("final_error", &self.final_error)?;
         // The two texts every emitted file quotes are this tool's own: a
@@ -229,19 +238,19 @@ fn exact(text: &str) -> rug::Float {
     parse_decimal(text, bits).unwrap_or_else(|_| rug::Float::new(bits))
 }
 
-fn check_step(i: usize, s: &StepDoc, degree: u32) -> Result<(), TableError> {
+fn check_step(i: usize, s: &StepDoc, degree: u32, root: u32) -> Result<(), TableError> {
     let at = |field: &str| format!("steps[{i}].{field}");
     if s.step != i + 1 {
         return Err(bad(at("step"), &s.step.to_string(), format!("{}", i + 1)));
     }
-    if s.degree != degree || s.degree.is_multiple_of(2) || s.degree > MAX_DEGREE {
+    if s.degree != degree || s.degree == 0 || !(s.degree - 1).is_multiple_of(root) || s.degree > MAX_DEGREE {
         return Err(bad(
             at("degree"),
             &s.degree.to_string(),
-            format!("an odd degree up to {MAX_DEGREE}, config.degrees[{i}] = {degree}"),
+            format!("a degree 1 + {root}·k up to {MAX_DEGREE}, config.degrees[{i}] = {degree}"),
         ));
     }
-    let terms = s.degree.div_ceil(2) as usize;
+    let terms = ((s.degree - 1) / root + 1) as usize;
     let lengths = [s.coefficients.len(), s.coefficients_f64.len(), s.coefficients_f32.len()];
     if lengths.iter().any(|&l| l != terms) {
         return Err(bad(

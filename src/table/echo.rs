@@ -117,6 +117,10 @@ pub struct ConfigEcho {
     /// `round_to` (absent when not asked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub round_to: Option<String>,
+    /// Exponent step r of the family x·q(x^r); absent for msign (r = 2), so
+    /// msign documents are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<u32>,
     /// The Adam method's settings (absent for the greedy method).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam: Option<AdamConfig>,

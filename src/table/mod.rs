@@ -533,6 +533,17 @@ impl TableDoc {
         }
     }
 
+    /// The exponent step r of the rows' polynomials x·q(x^r) (2: msign).
+    pub fn root(&self) -> u32 {
+        self.config.root.unwrap_or(crate::poly::MSIGN_ROOT)
+    }
+
+    /// The exponents of a row of degree `degree`: 1, 1 + r, 1 + 2r, ….
+    pub fn exponents(&self, degree: u32) -> Vec<u32> {
+        let r = self.root();
+        (0..=(degree - 1) / r).map(|k| 1 + k * r).collect()
+    }
+
     /// Whether every row has the same degree.
     pub fn uniform_degree(&self) -> Option<u32> {
         let d = self.steps.first()?.degree;
