@@ -46,7 +46,10 @@ pub fn read_plot_input(path: &Path) -> Result<PlotInput, AppError> {
         c.check().map_err(|e| checked(&e))?;
         Ok(PlotInput::Comparison(Box::new(c)))
     } else if has("precision_bits") || has("steps") {
-        Ok(PlotInput::Table(Box::new(TableDoc::from_json(&text).map_err(|e| checked(&e))?)))
+        let doc = TableDoc::from_json(&text).map_err(|e| checked(&e))?;
+        // Refused like verify and compare: the figures draw msign's response.
+        super::source::msign_rows(&doc, &file)?;
+        Ok(PlotInput::Table(Box::new(doc)))
     } else {
         Err(AppError::new(format!(
             "{file}: not a polar-coeffs table, verification or comparison JSON (no `steps`, `runs` or `tables` field)"

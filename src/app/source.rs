@@ -47,6 +47,21 @@ pub fn read_table_json(path: &Path) -> Result<TableDoc, AppError> {
     TableDoc::from_json(&text).map_err(|e| AppError::new(format!("{file}: {e}")))
 }
 
+/// The rows of a msign table document; a root-family table (r ≠ 2) is
+/// refused, since verification, comparison and figures run msign.
+pub(crate) fn msign_rows(doc: &TableDoc, file: &str) -> Result<CoefficientRows, AppError> {
+    if doc.root() == crate::poly::MSIGN_ROOT {
+        Ok(doc.rows())
+    } else {
+        Err(AppError::new(format!(
+            "{file}: table `{}` is for the root iteration x·q(x^{r}) (root {r}), not msign: verify, compare and plot \
+             run msign tables only",
+            doc.name,
+            r = doc.root()
+        )))
+    }
+}
+
 /// The rows of a YAML file: literal rows, or a run config solved now.
 fn yaml_rows(path: &Path) -> Result<CoefficientRows, AppError> {
     let file = path.display().to_string();
@@ -56,7 +71,7 @@ fn yaml_rows(path: &Path) -> Result<CoefficientRows, AppError> {
     }
     let config = Config::from_yaml_str(&text, &file).map_err(|e| AppError::new(e.to_string()))?;
     let doc = solve(&config).map_err(|e| AppError::new(format!("{file}: {e}")))?;
-    Ok(doc.rows())
+    msign_rows(&doc, &file)
 }
 
 /// The table a source names.
@@ -67,12 +82,12 @@ fn yaml_rows(path: &Path) -> Result<CoefficientRows, AppError> {
 pub fn resolve(source: &TableSource) -> Result<CoefficientRows, AppError> {
     match source {
         TableSource::Preset(name) => preset_rows(name),
-        TableSource::Json(path) => read_table_json(path).map(|d| d.rows()),
+        TableSource::Json(path) => msign_rows(&read_table_json(path)?, &path.display().to_string()),
         TableSource::Yaml(path) => yaml_rows(path),
         TableSource::Auto(spec) => {
             let path = Path::new(spec);
             if path.is_file() {
-                if spec.ends_with(".json") { read_table_json(path).map(|d| d.rows()) } else { yaml_rows(path) }
+                if spec.ends_with(".json") { msign_rows(&read_table_json(path)?, spec) } else { yaml_rows(path) }
             } else {
                 preset_rows(spec).map_err(|_| {
                     AppError::new(format!(

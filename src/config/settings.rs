@@ -160,6 +160,21 @@ impl Settings {
             Some(v) => integer_in(v, "root", 1, i64::from(MAX_ROOT))? as u32,
         };
         let degrees = self.degrees(missing_origin, root)?;
+        if root != crate::poly::MSIGN_ROOT {
+            let sections =
+                [("verify", self.verify.is_some()), ("plots", self.plots.is_some()), ("method", self.adam.is_some())];
+            if let Some((key, _)) = sections.iter().find(|(_, present)| *present) {
+                let o = self.root.as_ref().map_or(missing_origin, |v| &v.1);
+                return Err(invalid(
+                    o,
+                    "root",
+                    root.to_string(),
+                    format!(
+                        "2 (msign) with a `{key}` section: verification, figures and the Adam method run msign tables only"
+                    ),
+                ));
+            }
+        }
         let precision = match &self.precision {
             None => DEFAULT_PRECISION,
             Some(v) => match parse_integer(&v.0) {

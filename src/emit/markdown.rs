@@ -27,9 +27,14 @@ impl Emitter for MarkdownEmitter {
             out.push_str(line);
             out.push('\n');
         }
+        let powers = if doc.root() == crate::poly::MSIGN_ROOT {
+            "x, x³, x⁵".to_string()
+        } else {
+            (0..3).map(|k| format!("x^{}", 1 + k * doc.root())).collect::<Vec<_>>().join(", ")
+        };
         let _ = writeln!(
             out,
-            "| step | degree | coefficients of x, x³, x⁵, … ({}) | step error | composed error |",
+            "| step | degree | coefficients of {powers}, … ({}) | step error | composed error |",
             doc.config.emit.element_type.as_str()
         );
         out.push_str("| --- | --- | --- | --- | --- |\n");

@@ -88,13 +88,32 @@ pub(crate) fn provenance(doc: &TableDoc) -> Vec<String> {
     let c = &doc.config;
     let ty = c.emit.element_type.as_str();
     let mut lines = Vec::new();
-    lines.push(format!("Matrix-sign (polar factor) coefficient table `{}`: {}.", doc.name, describe_degrees(doc)));
-    lines.push(String::new());
-    lines.extend(wrap(
-        "Row t holds the coefficients of x, x^3, x^5, ... of step t: for degree 5, row [a, b, c] is the step \
-         X <- a X + b (X X^T) X + c (X X^T)^2 X, applied in order from the first row.",
-        TEXT_WIDTH,
-    ));
+    let root = doc.root();
+    if root == crate::poly::MSIGN_ROOT {
+        lines.push(format!("Matrix-sign (polar factor) coefficient table `{}`: {}.", doc.name, describe_degrees(doc)));
+        lines.push(String::new());
+        lines.extend(wrap(
+            "Row t holds the coefficients of x, x^3, x^5, ... of step t: for degree 5, row [a, b, c] is the step \
+             X <- a X + b (X X^T) X + c (X X^T)^2 X, applied in order from the first row.",
+            TEXT_WIDTH,
+        ));
+    } else {
+        let exponents: Vec<String> = (0..3).map(|k| format!("x^{}", 1 + k * root)).collect();
+        lines.push(format!(
+            "Matrix-root coefficient table `{}` (p(x) = x q(x^{root}), root {root}): {}.",
+            doc.name,
+            describe_degrees(doc)
+        ));
+        lines.push(String::new());
+        lines.extend(wrap(
+            &format!(
+                "Row t holds the coefficients of {}, ... of step t, for the coupled iteration of G P^(-s/{root}) \
+                 (see Normalisation below), applied in order from the first row.",
+                exponents.join(", ")
+            ),
+            TEXT_WIDTH,
+        ));
+    }
     lines.push(String::new());
     let safety = if c.safety == "1" {
         "safety = 1 (off)".to_string()

@@ -43,6 +43,10 @@ impl Emitter for PythonEmitter {
             let _ = writeln!(out, "    ({}{trailing}),", items.join(", "));
         }
         out.push_str("]\n");
+        if doc.root() != crate::poly::MSIGN_ROOT {
+            // The msign function below applies msign tables only.
+            return Ok(out);
+        }
         let _ = write!(
             out,
             r#"

@@ -189,7 +189,7 @@ impl TableDoc {
         // The two texts every emitted file quotes are this tool's own: a
         // document carrying any other words is refused (they would reach
         // doc comments and docstrings, where tools run what they find).
-        if self.normalisation != crate::normalise::description() {
+        if self.normalisation != crate::normalise::description_for(self.root()) {
             return Err(bad(
                 "normalisation",
                 &self.normalisation,
@@ -251,6 +251,15 @@ fn check_step(i: usize, s: &StepDoc, degree: u32, root: u32) -> Result<(), Table
         ));
     }
     let terms = ((s.degree - 1) / root + 1) as usize;
+    let want: Option<Vec<u32>> =
+        (root != crate::poly::MSIGN_ROOT).then(|| (0..terms as u32).map(|k| 1 + k * root).collect());
+    if s.exponents != want {
+        return Err(bad(
+            at("exponents"),
+            &format!("{:?}", s.exponents),
+            format!("{want:?} (1, 1 + r, … for root r; absent for msign)"),
+        ));
+    }
     let lengths = [s.coefficients.len(), s.coefficients_f64.len(), s.coefficients_f32.len()];
     if lengths.iter().any(|&l| l != terms) {
         return Err(bad(

@@ -89,7 +89,12 @@ pub struct StepDoc {
     /// `interval` when the cushion moved the lower end; greedy method only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fit_interval: Option<[String; 2]>,
-    /// Applied coefficients of x, x³, x⁵, … as decimal strings.
+    /// The exponents of the coefficients: 1, 1 + r, 1 + 2r, … (absent for
+    /// msign, r = 2: 1, 3, 5, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exponents: Option<Vec<u32>>,
+    /// Applied coefficients of x, x³, x⁵, … (x^(1+kr) for root r) as decimal
+    /// strings.
     pub coefficients: Vec<String>,
     /// The same, correctly rounded to binary64 (`"inf"` / `"-inf"` where the
     /// value overflows: that table cannot be emitted in the type).
@@ -427,6 +432,7 @@ impl TableDoc {
                 degree: poly.degree(),
                 interval: interval_decimals(&before.0, &before.1, digits),
                 fit_interval: None,
+                exponents: exponents(echo, poly.degree()),
                 coefficients: row.iter().map(dec).collect(),
                 coefficients_f64: row.iter().map(to_f64).collect(),
                 coefficients_f32: row.iter().map(to_f32).collect(),
@@ -454,7 +460,7 @@ impl TableDoc {
             all_converged: true,
             method,
             optimisation,
-            normalisation: crate::normalise::description(),
+            normalisation: crate::normalise::description_for(echo.root.unwrap_or(crate::poly::MSIGN_ROOT)),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
             rounded: None,
         }
@@ -474,6 +480,7 @@ impl TableDoc {
                 degree: s.degree,
                 interval: interval_decimals(&s.interval.0, &s.interval.1, digits),
                 fit_interval: Some(interval_decimals(&s.fit.lower, &s.fit.upper, digits)),
+                exponents: exponents(echo, s.degree),
                 coefficients: s.applied.coeffs().iter().map(dec).collect(),
                 coefficients_f64: s.applied.coeffs().iter().map(to_f64).collect(),
                 coefficients_f32: s.applied.coeffs().iter().map(to_f32).collect(),
@@ -512,7 +519,7 @@ impl TableDoc {
             all_converged: schedule.all_converged(),
             method: Method::Greedy,
             optimisation: None,
-            normalisation: crate::normalise::description(),
+            normalisation: crate::normalise::description_for(echo.root.unwrap_or(crate::poly::MSIGN_ROOT)),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
             rounded: None,
         }
@@ -618,6 +625,12 @@ impl TableDoc {
             (bound > USABLE_RATIO * exact && bound > rounding_floor(ty)).then_some(s.step)
         })
     }
+}
+
+/// The exponents a step records: 1, 1 + r, … for root r ≠ 2; none for msign.
+fn exponents(echo: &ConfigEcho, degree: u32) -> Option<Vec<u32>> {
+    let r = echo.root?;
+    Some((0..=(degree - 1) / r).map(|k| 1 + k * r).collect())
 }
 
 /// Both ends of `[a, b]` with `digits` significant digits plus as many as it
