@@ -11,7 +11,7 @@ use rug::Float;
 use std::hint::black_box;
 
 fn adam_iteration(c: &mut Criterion) {
-    let layout = Layout { degrees: vec![5; 5], shared: true, fixed: vec![None] };
+    let layout = Layout { degrees: vec![5; 5], shared: true, fixed: vec![None], root: 2 };
     let objective = Objective {
         kind: ObjectiveKind::TopK { k: 50, grid: 10_000 },
         lower: 1e-3,

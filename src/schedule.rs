@@ -176,7 +176,7 @@ fn adam_fallback(fit: &Minimax) -> (OddPoly, Vec<Float>, Option<Fallback>) {
     let digits = crate::precision::decimal_digits(prec);
     let start = vec![fit.poly.coeffs().iter().map(|c| crate::precision::to_decimal(c, digits)).collect::<Vec<_>>()];
     let scale = fit.poly.coeffs().iter().map(|c| c.to_f64().abs()).fold(0.0, f64::max).max(1.0);
-    let layout = Layout { degrees: vec![fit.degree], shared: false, fixed: vec![None] };
+    let layout = Layout { degrees: vec![fit.degree], shared: false, fixed: vec![None], root: fit.poly.root() };
     // The objective works in f64 interval ends; the fit's own are exact, so
     // the record below re-scores both candidates exactly.
     let objective = Objective {
@@ -203,7 +203,7 @@ fn adam_fallback(fit: &Minimax) -> (OddPoly, Vec<Float>, Option<Fallback>) {
     let Ok(run) = optimise(&layout, &objective, &start, &settings, std::rc::Rc::new(crate::progress::Silent)) else {
         return (fit.poly.clone(), remez_crit, None);
     };
-    let candidate = OddPoly::new(run.rows[0].clone());
+    let candidate = OddPoly::with_root(run.rows[0].clone(), fit.poly.root());
     let (adam_error, adam_crit) = exact_error(&candidate);
     let used = adam_error < remez_error;
     let record = Fallback { remez_error, adam_error, used, iterations: run.iterations };
@@ -340,9 +340,7 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
         let p_prec = fit.internal_precision;
         // A fit that did not converge is retried by Adam on the same minimax
         // objective; the better of the two is kept and the step is marked.
-        // (Adam works on msign's odd polynomials only: another exponent step
-        // keeps the Remez best iterate, marked by its status.)
-        let (fit_poly, crit, fallback) = if fit.is_converged() || spec.root != crate::poly::MSIGN_ROOT {
+        let (fit_poly, crit, fallback) = if fit.is_converged() {
             (fit.poly.clone(), fit.critical_points().to_vec(), None)
         } else {
             adam_fallback(&fit)

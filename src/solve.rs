@@ -227,7 +227,12 @@ pub fn solve_with_progress(config: &Config, progress: Rc<dyn Progress>) -> Resul
 
 /// The layout of a config's Adam method.
 pub fn layout(config: &Config, adam: &AdamConfig) -> Layout {
-    Layout { degrees: config.spec.degrees.clone(), shared: adam.shared, fixed: adam.fixed.clone() }
+    Layout {
+        degrees: config.spec.degrees.clone(),
+        shared: adam.shared,
+        fixed: adam.fixed.clone(),
+        root: config.spec.root,
+    }
 }
 
 /// The singular values of `samples` normalised Gaussian matrices (seeds
@@ -328,6 +333,8 @@ pub fn loss_of(degrees: &[u32], rows: &[Vec<String>], objective: &Objective, pre
         degrees: expanded.iter().map(|r| 2 * r.len() as u32 - 1).collect(),
         shared: false,
         fixed: expanded.into_iter().map(Some).collect(),
+        // Compared rows are msign presets and tables (refused with other roots).
+        root: crate::poly::MSIGN_ROOT,
     };
     let like = Float::with_val(prec, 0);
     objective.evaluate::<Float>(&layout, &[], prec, &like).loss.to_f64()

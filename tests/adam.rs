@@ -76,7 +76,7 @@ fn worst_case_comes_back_to_the_greedy_optimum() {
                 .collect()
         })
         .collect();
-    let layout = Layout { degrees: vec![5; 5], shared: false, fixed: vec![None; 5] };
+    let layout = Layout { degrees: vec![5; 5], shared: false, fixed: vec![None; 5], root: 2 };
     let objective =
         Objective { kind: ObjectiveKind::WorstCase, lower: 1e-3, upper: 1.0, penalties: Penalties::default() };
     let settings = AdamSettings {

@@ -242,3 +242,27 @@ fn root_family_agrees_with_sollya_to_60_digits() {
         }
     }
 }
+
+/// The Adam method on the family: its objectives evaluate x·q(x^3). From the
+/// greedy start the worst-case objective cannot improve on the greedy table
+/// (the greedy theorem), so both documents report the same final error; the
+/// Adam table records the same exponents; msign presets are refused.
+#[test]
+fn adam_optimises_root_tables() {
+    let base = "name: t\nroot: 3\ndegree: 7\nsteps: 3\nlower: 0.1\n";
+    let greedy = polar_coeffs::solve(&Config::from_yaml_str(base, "g.yaml").unwrap()).unwrap();
+    let adam_yaml = format!("{base}method: adam\nadam:\n  iterations: 200\n");
+    let adam = polar_coeffs::solve(&Config::from_yaml_str(&adam_yaml, "a.yaml").unwrap()).unwrap();
+    assert_eq!(adam.root(), 3);
+    assert_eq!(adam.steps[0].exponents.as_deref(), Some(&[1, 4, 7][..]));
+    close(&f(&adam.final_error), &f(&greedy.final_error), 12, "final error");
+    // Top-k on a grid moves the rows: the objective is live for r = 3.
+    let topk = format!("{base}method: adam\nobjective: {{kind: top_k, k: 8, grid: 200}}\nadam:\n  iterations: 200\n");
+    let topk = polar_coeffs::solve(&Config::from_yaml_str(&topk, "k.yaml").unwrap()).unwrap();
+    let opt = topk.optimisation.as_ref().unwrap();
+    assert!(opt.final_loss < opt.initial_loss, "{} -> {}", opt.initial_loss, opt.final_loss);
+    let e = Config::from_yaml_str(&format!("{base}method: adam\ninit: {{preset: polar_express_2025}}\n"), "p.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("init.preset") && e.contains("root 3"), "{e}");
+}

@@ -6,7 +6,7 @@
 //! use polar_coeffs::adam::objective::{Layout, Objective, ObjectiveKind, Penalties};
 //!
 //! // One shared quintic row, 5 steps, mean of the 5 largest |f − 1| on 200 points.
-//! let layout = Layout { degrees: vec![5; 5], shared: true, fixed: vec![None] };
+//! let layout = Layout { degrees: vec![5; 5], shared: true, fixed: vec![None], root: 2 };
 //! let objective = Objective { kind: ObjectiveKind::TopK { k: 5, grid: 200 }, lower: 1e-3, upper: 1.0, penalties: Penalties::default() };
 //! let settings = AdamSettings { iterations: 300, polish_iterations: 0, ..AdamSettings::default() };
 //! let start = vec![vec!["3.4445".to_string(), "-4.7750".into(), "2.0315".into()]];

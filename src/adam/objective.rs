@@ -15,6 +15,8 @@ pub struct Layout {
     pub shared: bool,
     /// Rows held fixed (decimal coefficients), by row index.
     pub fixed: Vec<Option<Vec<String>>>,
+    /// Exponent step r of every row's polynomial x·q(x^r) (2: msign).
+    pub root: u32,
 }
 
 impl Layout {
@@ -30,7 +32,7 @@ impl Layout {
 
     /// Coefficients in row r.
     pub fn row_len(&self, r: usize) -> usize {
-        (self.degrees[r] as usize).div_ceil(2)
+        ((self.degrees[r] - 1) / self.root) as usize + 1
     }
 
     /// Offsets of the free rows' coefficients in the parameter vector
@@ -130,9 +132,18 @@ pub struct Objective {
     pub penalties: Penalties,
 }
 
-/// p(y) for an odd polynomial (Horner in y²).
-fn eval<R: Real>(row: &[R], y: &R) -> R {
-    let t = y.mul(y);
+/// y^r (y·y for msign, as always).
+fn power<R: Real>(y: &R, root: u32) -> R {
+    let mut t = y.clone();
+    for _ in 1..root {
+        t = t.mul(y);
+    }
+    t
+}
+
+/// p(y) for p = y·q(y^r) (Horner in y^r).
+fn eval<R: Real>(row: &[R], y: &R, root: u32) -> R {
+    let t = power(y, root);
     let mut acc = row[row.len() - 1].clone();
     for c in row.iter().rev().skip(1) {
         acc = acc.mul(&t).add(c);
@@ -140,21 +151,22 @@ fn eval<R: Real>(row: &[R], y: &R) -> R {
     acc.mul(y)
 }
 
-/// p′(y).
-fn eval_derivative<R: Real>(row: &[R], y: &R) -> R {
-    let t = y.mul(y);
+/// p′(y) = Σ (1 + kr) c_k y^(kr).
+fn eval_derivative<R: Real>(row: &[R], y: &R, root: u32) -> R {
+    let t = power(y, root);
     let q = row.len() - 1;
-    let mut acc = row[q].mul(&R::from_f64((2 * q + 1) as f64, y));
+    let r = root as usize;
+    let mut acc = row[q].mul(&R::from_f64((r * q + 1) as f64, y));
     for k in (0..q).rev() {
-        acc = acc.mul(&t).add(&row[k].mul(&R::from_f64((2 * k + 1) as f64, y)));
+        acc = acc.mul(&t).add(&row[k].mul(&R::from_f64((r * k + 1) as f64, y)));
     }
     acc
 }
 
-/// Positive critical points of an odd polynomial (where p′ changes sign).
-fn critical_points<R: Real>(row: &[R], prec: u32) -> Vec<R> {
+/// Positive critical points of p (where p′ changes sign).
+fn critical_points<R: Real>(row: &[R], prec: u32, root: u32) -> Vec<R> {
     let like = &row[0];
-    let p = OddPoly::new(row.iter().map(|c| c.to_float(prec)).collect());
+    let p = OddPoly::with_root(row.iter().map(|c| c.to_float(prec)).collect(), root);
     p.positive_critical_points().iter().map(|c| R::from_float(c, like)).collect()
 }
 
@@ -303,7 +315,7 @@ fn forward_all<R: Real>(layout: &Layout, rows: &[Vec<R>], points: &[f64], like: 
         .map(|&x| {
             let mut y = R::from_f64(x, like);
             for t in 0..layout.degrees.len() {
-                y = eval(&rows[layout.row_of(t)], &y);
+                y = eval(&rows[layout.row_of(t)], &y, layout.root);
             }
             y
         })
@@ -317,19 +329,19 @@ fn backward<R: Real>(layout: &Layout, rows: &[Vec<R>], x: &R, g: &R, grad_rows: 
     let mut y = x.clone();
     for t in 0..steps {
         ys.push(y.clone());
-        y = eval(&rows[layout.row_of(t)], &y);
+        y = eval(&rows[layout.row_of(t)], &y, layout.root);
     }
     let mut g = g.clone();
     for t in (0..steps).rev() {
         let r = layout.row_of(t);
         let y = &ys[t];
-        let t2 = y.mul(y);
-        let mut power = y.clone();
+        let t2 = power(y, layout.root);
+        let mut at = y.clone();
         for gk in grad_rows[r].iter_mut() {
-            *gk = gk.add(&g.mul(&power));
-            power = power.mul(&t2);
+            *gk = gk.add(&g.mul(&at));
+            at = at.mul(&t2);
         }
-        g = g.mul(&eval_derivative(&rows[r], y));
+        g = g.mul(&eval_derivative(&rows[r], y, layout.root));
     }
 }
 
@@ -345,7 +357,7 @@ fn image_with_gradients<R: Real>(
     like: &R,
 ) -> (R, R, Vec<Vec<R>>, Vec<Vec<R>>) {
     let zero_rows = || -> Vec<Vec<R>> { rows.iter().map(|r| vec![R::from_f64(0.0, like); r.len()]).collect() };
-    let crit: Vec<Vec<R>> = rows.iter().map(|r| critical_points(r, prec.max(64))).collect();
+    let crit: Vec<Vec<R>> = rows.iter().map(|r| critical_points(r, prec.max(64), layout.root)).collect();
     let mut lo = R::from_f64(a, like);
     let mut hi = R::from_f64(b, like);
     let mut glo = zero_rows();
@@ -357,15 +369,15 @@ fn image_with_gradients<R: Real>(
         let mut candidates: Vec<(R, Vec<Vec<R>>)> = Vec::new();
         for (y, gy) in [(&lo, &glo), (&hi, &ghi)] {
             let mut g = zero_rows();
-            let slope = eval_derivative(row, y);
+            let slope = eval_derivative(row, y, layout.root);
             add_scaled(&mut g, gy, &slope);
             partial_in_row(&mut g[r], y);
-            candidates.push((eval(row, y), g));
+            candidates.push((eval(row, y, layout.root), g));
         }
         for c in crit[r].iter().filter(|c| **c > lo && **c < hi) {
             let mut g = zero_rows();
             partial_in_row(&mut g[r], c);
-            candidates.push((eval(row, c), g));
+            candidates.push((eval(row, c, layout.root), g));
         }
         let (mut ilo, mut ihi) = (0, 0);
         for (i, (v, _)) in candidates.iter().enumerate() {
@@ -420,7 +432,7 @@ mod tests {
 
     fn layout(degrees: Vec<u32>, shared: bool) -> Layout {
         let n = if shared { 1 } else { degrees.len() };
-        Layout { degrees, shared, fixed: vec![None; n] }
+        Layout { degrees, shared, fixed: vec![None; n], root: 2 }
     }
 
     /// The gradient matches central differences for every objective.
@@ -462,6 +474,7 @@ mod tests {
             degrees: vec![5, 5],
             shared: false,
             fixed: vec![None, Some(vec!["1.875".into(), "-1.25".into(), "0.375".into()])],
+            root: 2,
         };
         assert_eq!(fixed.params(), 3);
         let rows = fixed.rows_of(&[1.0, 2.0, 3.0], 53);

@@ -136,7 +136,12 @@ impl AdamSections {
     /// # Errors
     ///
     /// The first [`ConfigError`], with the position of the value.
-    pub(crate) fn validate(self, degrees: &[u32], precision: u32) -> Result<Option<AdamConfig>, ConfigError> {
+    pub(crate) fn validate(
+        self,
+        degrees: &[u32],
+        precision: u32,
+        root: u32,
+    ) -> Result<Option<AdamConfig>, ConfigError> {
         let (method, method_o) = &self.method;
         match method.as_str() {
             "greedy" => {
@@ -167,7 +172,21 @@ impl AdamSections {
         }
         let rows = if shared { 1 } else { degrees.len() };
         let degree_of = |r: usize| degrees[if shared { 0 } else { r }];
-        let row_len = |r: usize| (degree_of(r) as usize).div_ceil(2);
+        let row_len = |r: usize| ((degree_of(r) - 1) / root) as usize + 1;
+        // Presets and compared rows are msign tables: a root-family table
+        // (r ≠ 2) is optimised from its own greedy table or given rows.
+        let msign_only = |o: &Origin, key: &str| -> Result<(), ConfigError> {
+            if root == crate::poly::MSIGN_ROOT {
+                Ok(())
+            } else {
+                Err(invalid(
+                    o,
+                    key,
+                    format!("with root {root}"),
+                    "msign tables only (root 2): leave it out, or give init.rows",
+                ))
+            }
+        };
         let check_rows = |given: &[Vec<String>], o: &Origin, key: &str| -> Result<(), ConfigError> {
             if given.len() != rows {
                 return Err(invalid(
@@ -202,6 +221,7 @@ impl AdamSections {
         if let Some(a) = &self.adam {
             optimiser(a, &mut settings)?;
             for (entry, o) in &a.compare_with {
+                msign_only(o, "adam.compare_with")?;
                 match entry {
                     CompareWithSetting::Preset(name) => {
                         let p = preset(name).ok_or_else(|| {
@@ -256,6 +276,7 @@ impl AdamSections {
             None => InitSpec::Greedy,
             Some(i) => match (&i.preset, &i.rows, i.greedy.as_ref().map(|g| g.0)) {
                 (Some((name, o)), None, None | Some(false)) => {
+                    msign_only(o, "init.preset")?;
                     let p = preset(name).ok_or_else(|| {
                         invalid(o, "init.preset", format!("{name:?}"), format!("one of {}", PRESET_NAMES.join(", ")))
                     })?;

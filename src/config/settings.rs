@@ -161,8 +161,7 @@ impl Settings {
         };
         let degrees = self.degrees(missing_origin, root)?;
         if root != crate::poly::MSIGN_ROOT {
-            let sections =
-                [("verify", self.verify.is_some()), ("plots", self.plots.is_some()), ("method", self.adam.is_some())];
+            let sections = [("verify", self.verify.is_some()), ("plots", self.plots.is_some())];
             if let Some((key, _)) = sections.iter().find(|(_, present)| *present) {
                 let o = self.root.as_ref().map_or(missing_origin, |v| &v.1);
                 return Err(invalid(
@@ -203,7 +202,7 @@ impl Settings {
         };
         let emit = self.emit_options(&name)?;
         let adam = match self.adam {
-            Some(a) => a.validate(&degrees, precision)?,
+            Some(a) => a.validate(&degrees, precision, root)?,
             None => None,
         };
         Ok(Config {

@@ -417,7 +417,10 @@ impl TableDoc {
         let polys: Vec<(OddPoly, Vec<Float>)> = rows
             .iter()
             .map(|row| {
-                let poly = OddPoly::new(row.iter().map(|c| Float::with_val(work, c)).collect());
+                let poly = OddPoly::with_root(
+                    row.iter().map(|c| Float::with_val(work, c)).collect(),
+                    echo.root.unwrap_or(crate::poly::MSIGN_ROOT),
+                );
                 let crit = poly.positive_critical_points();
                 (poly, crit)
             })
