@@ -282,6 +282,10 @@ struct SolveArgs {
     /// designs the coupled matrix-root iterations (degree 1 + r·(n − 1)).
     #[arg(long, value_name = "R")]
     root: Option<String>,
+    /// Append the exact limit row (p(1) = 1, 1 − p vanishing to its number of
+    /// terms at 1) as the table's last row, as published root tables do.
+    #[arg(long)]
+    limit_row: bool,
     /// Also choose the coefficients to hold in f32, bf16 or f16 by a search
     /// over representable neighbours for the smallest certified error.
     #[arg(long, value_name = "TYPE")]
@@ -596,6 +600,7 @@ fn solve_command(args: SolveArgs) -> anyhow::Result<ExitCode> {
         safety_mode: flag(args.safety_mode),
         round_to: flag(args.round_to),
         root: flag(args.root),
+        limit_row: args.limit_row.then_some((true, Origin::Flag)),
         precision: flag(args.precision),
         max_iterations: flag(args.max_iterations),
         formats: None,

@@ -379,6 +379,60 @@ pub fn distance_from_one(lo: &Float, hi: &Float) -> Float {
     if a >= b { a } else { b }
 }
 
+/// The limit row of the family x·q(x^r) with `terms` terms: the polynomial
+/// that fixes 1 with 1 − p vanishing to order `terms` there (p(1) = 1,
+/// p′(1) = … = p^(terms−1)(1) = 0), exact. A greedy schedule's rows tend to
+/// it as the interval closes on 1: for msign and three terms it is
+/// (15/8, −5/4, 3/8), the quintic Newton–Schulz polynomial.
+///
+/// ```
+/// use polar_coeffs::poly::limit_row;
+/// use rug::Rational;
+/// assert_eq!(limit_row(2, 3), [Rational::from((15, 8)), Rational::from((-5, 4)), Rational::from((3, 8))]);
+/// assert_eq!(limit_row(3, 3), [Rational::from((14, 9)), Rational::from((-7, 9)), Rational::from((2, 9))]);
+/// ```
+///
+/// # Panics
+///
+/// When `root` or `terms` is 0.
+pub fn limit_row(root: u32, terms: usize) -> Vec<rug::Rational> {
+    use rug::Rational;
+    assert!(root >= 1 && terms >= 1, "a limit row needs r ≥ 1 and at least one term");
+    let exponents: Vec<i64> = (0..terms as i64).map(|k| 1 + k * i64::from(root)).collect();
+    // Row j: Σ_k c_k · e_k (e_k − 1) … (e_k − j + 1) = [j = 0] (the j-th
+    // derivative at 1, divided by nothing: the falling factorial).
+    let mut a: Vec<Vec<Rational>> = (0..terms)
+        .map(|j| {
+            let mut row: Vec<Rational> = exponents
+                .iter()
+                .map(|&e| (0..j as i64).fold(Rational::from(1), |acc, i| acc * Rational::from(e - i)))
+                .collect();
+            row.push(Rational::from(i32::from(j == 0)));
+            row
+        })
+        .collect();
+    // Gauss–Jordan in exact rationals (the matrix is a confluent
+    // Vandermonde in the distinct exponents: never singular).
+    for col in 0..terms {
+        let pivot = (col..terms).find(|&r| a[r][col] != 0).expect("a confluent Vandermonde matrix is regular");
+        a.swap(col, pivot);
+        let p = a[col][col].clone();
+        for v in &mut a[col] {
+            *v /= &p;
+        }
+        let pivot_row = a[col].clone();
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col && row[col] != 0 {
+                let f = row[col].clone();
+                for (v, p) in row.iter_mut().zip(&pivot_row) {
+                    *v -= Rational::from(&f * p);
+                }
+            }
+        }
+    }
+    a.into_iter().map(|row| row[terms].clone()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,58 +487,4 @@ mod tests {
         assert_eq!(lo, f("0.5625"));
         assert_eq!(distance_from_one(&lo, &hi), f("0.4375"));
     }
-}
-
-/// The limit row of the family x·q(x^r) with `terms` terms: the polynomial
-/// that fixes 1 with 1 − p vanishing to order `terms` there (p(1) = 1,
-/// p′(1) = … = p^(terms−1)(1) = 0), exact. A greedy schedule's rows tend to
-/// it as the interval closes on 1: for msign and three terms it is
-/// (15/8, −5/4, 3/8), the quintic Newton–Schulz polynomial.
-///
-/// ```
-/// use polar_coeffs::poly::limit_row;
-/// use rug::Rational;
-/// assert_eq!(limit_row(2, 3), [Rational::from((15, 8)), Rational::from((-5, 4)), Rational::from((3, 8))]);
-/// assert_eq!(limit_row(3, 3), [Rational::from((14, 9)), Rational::from((-7, 9)), Rational::from((2, 9))]);
-/// ```
-///
-/// # Panics
-///
-/// When `root` or `terms` is 0.
-pub fn limit_row(root: u32, terms: usize) -> Vec<rug::Rational> {
-    use rug::Rational;
-    assert!(root >= 1 && terms >= 1, "a limit row needs r ≥ 1 and at least one term");
-    let exponents: Vec<i64> = (0..terms as i64).map(|k| 1 + k * i64::from(root)).collect();
-    // Row j: Σ_k c_k · e_k (e_k − 1) … (e_k − j + 1) = [j = 0] (the j-th
-    // derivative at 1, divided by nothing: the falling factorial).
-    let mut a: Vec<Vec<Rational>> = (0..terms)
-        .map(|j| {
-            let mut row: Vec<Rational> = exponents
-                .iter()
-                .map(|&e| (0..j as i64).fold(Rational::from(1), |acc, i| acc * Rational::from(e - i)))
-                .collect();
-            row.push(Rational::from(i32::from(j == 0)));
-            row
-        })
-        .collect();
-    // Gauss–Jordan in exact rationals (the matrix is a confluent
-    // Vandermonde in the distinct exponents: never singular).
-    for col in 0..terms {
-        let pivot = (col..terms).find(|&r| a[r][col] != 0).expect("a confluent Vandermonde matrix is regular");
-        a.swap(col, pivot);
-        let p = a[col][col].clone();
-        for v in &mut a[col] {
-            *v /= &p;
-        }
-        for r in 0..terms {
-            if r != col && a[r][col] != 0 {
-                let f = a[r][col].clone();
-                for c in 0..=terms {
-                    let delta = Rational::from(&f * &a[col][c]);
-                    a[r][c] -= delta;
-                }
-            }
-        }
-    }
-    a.into_iter().map(|row| row[terms].clone()).collect()
 }

@@ -98,6 +98,9 @@ pub struct ScheduleSpec {
     pub max_iterations: usize,
     /// Exponent step r of every row's polynomial x·q(x^r) (2: msign).
     pub root: u32,
+    /// The last entry of `degrees` is the limit row
+    /// ([`crate::poly::limit_row`]), exact, instead of a fitted step.
+    pub limit_row: bool,
 }
 
 impl ScheduleSpec {
@@ -114,6 +117,7 @@ impl ScheduleSpec {
             precision: crate::precision::DEFAULT_PRECISION,
             max_iterations: crate::remez::DEFAULT_MAX_ITERATIONS,
             root: crate::poly::MSIGN_ROOT,
+            limit_row: false,
         }
     }
 }
@@ -125,8 +129,9 @@ pub struct Step {
     pub degree: u32,
     /// `[ℓ_t, u_t]`: the interval the step was computed for.
     pub interval: (Float, Float),
-    /// The minimax fit (on `[max(ℓ_t, λu_t), u_t]`).
-    pub fit: Minimax,
+    /// The minimax fit (on `[max(ℓ_t, λu_t), u_t]`); `None` for the limit
+    /// row, which is exact.
+    pub fit: Option<Minimax>,
     /// γ, the recentring factor (1 when the cushion did not move the fit).
     pub recentring: Float,
     /// max over `[ℓ_t, u_t]` of |1 − p_t| for the step's polynomial before
@@ -227,7 +232,7 @@ impl Schedule {
 
     /// Whether every step's Remez solve converged.
     pub fn all_converged(&self) -> bool {
-        self.steps.iter().all(|s| s.fit.status == RemezStatus::Converged)
+        self.steps.iter().all(|s| s.fit.as_ref().is_none_or(|f| f.status == RemezStatus::Converged))
     }
 }
 
@@ -322,7 +327,8 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
     let mut steps: Vec<Step> = Vec::with_capacity(spec.degrees.len());
     let (mut l, mut u) = (lower.clone(), upper.clone());
     let image = (lower.clone(), upper.clone());
-    for (t, &degree) in spec.degrees.iter().enumerate() {
+    let fitted = spec.degrees.len() - usize::from(spec.limit_row && !spec.degrees.is_empty());
+    for (t, &degree) in spec.degrees.iter().enumerate().take(fitted) {
         let cushioned = Float::with_val(u.prec(), &cushion * &u);
         let fit_lower = if cushioned > l { cushioned } else { l.clone() };
         let moved = fit_lower != l;
@@ -373,7 +379,7 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
         steps.push(Step {
             degree,
             interval,
-            fit,
+            fit: Some(fit),
             recentring,
             step_error,
             safety_scaled: scale_here,
@@ -382,6 +388,33 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
             composed_image: (Float::new(2), Float::new(2)),
             composed_error: Float::new(2),
             fallback,
+        });
+    }
+    if fitted < spec.degrees.len() {
+        // The limit row, exact at the working precision: it fixes 1 with
+        // 1 − p vanishing to its number of terms there. It is the table's
+        // last row, so no safety factor scales it.
+        let degree = spec.degrees[fitted];
+        let terms = ((degree - 1) / spec.root) as usize + 1;
+        let row_prec = prec + GUARD_BITS;
+        let poly = OddPoly::with_root(
+            crate::poly::limit_row(spec.root, terms).iter().map(|q| Float::with_val(row_prec, q)).collect(),
+            spec.root,
+        );
+        let crit = poly.positive_critical_points();
+        let (lo, hi) = poly.image(&l, &u, &crit);
+        steps.push(Step {
+            degree,
+            interval: (l.clone(), u.clone()),
+            fit: None,
+            recentring: Float::with_val(row_prec, 1),
+            step_error: distance_from_one(&lo, &hi),
+            safety_scaled: false,
+            applied: poly,
+            applied_critical_points: crit,
+            composed_image: (Float::new(2), Float::new(2)),
+            composed_error: Float::new(2),
+            fallback: None,
         });
     }
     if safety > 1 && spec.safety_mode == SafetyMode::After {

@@ -58,11 +58,11 @@ pub fn summary_table(doc: &TableDoc) -> String {
         "step", "deg", "step error", "composed error", "x coefficient", "remez", "f64 <="
     );
     for s in &doc.steps {
-        let remez = format!(
-            "{} ({} it)",
-            s.remez.as_ref().map_or("adam", |r| r.status.into()),
-            s.remez.as_ref().map_or(0, |r| r.iterations)
-        );
+        let remez = match (&s.remez, doc.method) {
+            (Some(r), _) => format!("{} ({} it)", <&str>::from(r.status), r.iterations),
+            (None, crate::table::Method::Adam) => "adam".to_string(),
+            (None, _) => "exact limit row".to_string(),
+        };
         let (c64, c32) = s.certified_error.as_ref().map_or(("-", "-"), |c| (c.f64.as_str(), c.f32.as_str()));
         let _ = writeln!(
             out,

@@ -139,12 +139,20 @@ fn the_published_root_table_is_reproduced() {
         let doc = polar_coeffs::solve(&config).unwrap();
         assert_eq!(doc.root(), root);
         assert!(doc.all_converged);
-        assert_eq!(doc.steps.len(), rows.len());
+        // The fitted rows, then the exact limit row, unscaled.
+        assert_eq!(doc.steps.len(), rows.len() + 1);
+        let limit = doc.steps.last().unwrap();
+        assert!(!limit.safety_scaled && limit.remez.is_none());
+        for (c, q) in limit.coefficients.iter().zip(limit_row(root, 3)) {
+            let digits = polar_coeffs::precision::decimal_digits(doc.precision_bits);
+            assert_eq!(*c, to_decimal(&Float::with_val(PREC, &q), digits), "root {root}: limit row");
+        }
         let safety = f(&doc.config.safety);
         for (s, want) in doc.steps.iter().zip(rows) {
             // r = 2 is msign: its documents are msign's, without exponents.
             let exponents = (root != 2).then(|| vec![1, 1 + root, 1 + 2 * root]);
             assert_eq!(s.exponents, exponents);
+            assert!(s.safety_scaled, "every fitted row is divided by the safety factor");
             for (k, (c, w)) in s.coefficients.iter().zip(want).enumerate() {
                 // Undo the safety division of a scaled row: c·s^(1+kr).
                 let undo = if s.safety_scaled {

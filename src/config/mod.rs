@@ -136,6 +136,7 @@ impl Config {
             emit: self.emit.clone(),
             round_to: self.round_to.map(|t| t.name().to_string()),
             root: (self.spec.root != crate::poly::MSIGN_ROOT).then_some(self.spec.root),
+            limit_row: self.spec.limit_row.then_some(true),
             adam: self.adam.clone(),
         }
     }

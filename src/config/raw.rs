@@ -128,6 +128,7 @@ struct RawConfig {
     fixed_rows: Option<Spanned<std::collections::BTreeMap<String, Vec<DecimalText>>>>,
     round_to: Option<Spanned<String>>,
     root: Option<Spanned<DecimalText>>,
+    limit_row: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -295,6 +296,7 @@ pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, Con
         safety_mode: s(raw.safety_mode),
         round_to: s(raw.round_to),
         root: d(raw.root),
+        limit_row: raw.limit_row.map(|v| (v.value, o(&v.referenced))),
         precision: d(raw.precision),
         max_iterations: d(raw.max_iterations),
         formats: emit.formats.map(|f| (f.value, o(&f.referenced))),

@@ -47,6 +47,8 @@ pub struct Settings {
     pub round_to: Option<Valued<String>>,
     /// Exponent step r of the family x·q(x^r) (2: msign).
     pub root: Option<Valued<String>>,
+    /// Append the exact limit row as the table's last row.
+    pub limit_row: Option<Valued<bool>>,
     /// Bits.
     pub precision: Option<Valued<String>>,
     /// Cap on Remez iterations per step.
@@ -159,7 +161,20 @@ impl Settings {
             None => crate::poly::MSIGN_ROOT,
             Some(v) => integer_in(v, "root", 1, i64::from(MAX_ROOT))? as u32,
         };
-        let degrees = self.degrees(missing_origin, root)?;
+        let mut degrees = self.degrees(missing_origin, root)?;
+        let limit_row = self.limit_row.as_ref().is_some_and(|v| v.0);
+        if limit_row {
+            if let (Some(a), Some((_, o))) = (&self.adam, &self.limit_row)
+                && a.method.0 == "adam"
+            {
+                return Err(invalid(o, "limit_row", "true", "false with method: adam (its rows are all optimised)"));
+            }
+            if degrees.len() as u64 >= MAX_STEPS {
+                let o = self.limit_row.as_ref().map_or(missing_origin, |v| &v.1);
+                return Err(invalid(o, "limit_row", "true", format!("false with {MAX_STEPS} steps already")));
+            }
+            degrees.push(*degrees.last().expect("at least one step"));
+        }
         if root != crate::poly::MSIGN_ROOT {
             let sections = [("verify", self.verify.is_some()), ("plots", self.plots.is_some())];
             if let Some((key, _)) = sections.iter().find(|(_, present)| *present) {
@@ -217,6 +232,7 @@ impl Settings {
                 precision,
                 max_iterations,
                 root,
+                limit_row,
             },
             emit,
             round_to,

@@ -121,6 +121,10 @@ pub struct ConfigEcho {
     /// msign documents are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<u32>,
+    /// `limit_row: true`: the last row is the exact limit polynomial (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_row: Option<bool>,
     /// The Adam method's settings (absent for the greedy method).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam: Option<AdamConfig>,

@@ -482,7 +482,7 @@ impl TableDoc {
                 step: i + 1,
                 degree: s.degree,
                 interval: interval_decimals(&s.interval.0, &s.interval.1, digits),
-                fit_interval: Some(interval_decimals(&s.fit.lower, &s.fit.upper, digits)),
+                fit_interval: s.fit.as_ref().map(|f| interval_decimals(&f.lower, &f.upper, digits)),
                 exponents: exponents(echo, s.degree),
                 coefficients: s.applied.coeffs().iter().map(dec).collect(),
                 coefficients_f64: s.applied.coeffs().iter().map(to_f64).collect(),
@@ -492,13 +492,13 @@ impl TableDoc {
                 composed_image: interval_decimals(&s.composed_image.0, &s.composed_image.1, digits),
                 recentring: dec(&s.recentring),
                 safety_scaled: s.safety_scaled,
-                remez: Some(RemezDoc {
-                    status: s.fit.status,
-                    iterations: s.fit.iterations,
-                    levelled_error: dec(&s.fit.levelled_error),
-                    relative_gap: to_decimal(&s.fit.relative_gap, 6),
-                    internal_precision: s.fit.internal_precision,
-                    message: s.fit.message.clone(),
+                remez: s.fit.as_ref().map(|fit| RemezDoc {
+                    status: fit.status,
+                    iterations: fit.iterations,
+                    levelled_error: dec(&fit.levelled_error),
+                    relative_gap: to_decimal(&fit.relative_gap, 6),
+                    internal_precision: fit.internal_precision,
+                    message: fit.message.clone(),
                     adam_fallback: s.fallback.as_ref().map(|f| FallbackDoc {
                         remez_error: f.remez_error,
                         adam_error: f.adam_error,
@@ -507,8 +507,8 @@ impl TableDoc {
                     }),
                 }),
                 certified_error: None,
-                fit_coefficients: Some(s.fit.poly.coeffs().iter().map(dec).collect()),
-                error_curve: Some(s.fit.error_curve()),
+                fit_coefficients: s.fit.as_ref().map(|f| f.poly.coeffs().iter().map(dec).collect()),
+                error_curve: s.fit.as_ref().map(crate::remez::Minimax::error_curve),
             })
             .collect();
         Self {
