@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{bin, require, shipped};
+use common::{bin, require, shipped, sollya_remez};
 use polar_coeffs::config::Config;
 use polar_coeffs::poly::limit_row;
 use polar_coeffs::precision::{parse_decimal, to_decimal};
@@ -212,38 +212,14 @@ fn the_cli_solves_root_tables_and_refuses_bad_pairs() {
     assert!(e.contains("root") && e.contains("verify"), "{e}");
 }
 
-/// Sollya's `remez` on the monomials x, x^(1+r), x^(1+2r).
-fn sollya_remez(root: u32, terms: u32, lower: &str) -> Option<Vec<String>> {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let monomials: Vec<String> = (0..terms).map(|k| (1 + k * root).to_string()).collect();
-    let mut script = format!(
-        "prec = 320;\ndisplay = decimal;\np = remez(1, [|{}|], [{lower}; 1], 1, 1e-90);\n",
-        monomials.join(", ")
-    );
-    for m in &monomials {
-        script.push_str(&format!("print(coeff(p, {m}));\n"));
-    }
-    let mut child =
-        Command::new("sollya").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().ok()?;
-    child.stdin.take()?.write_all(script.as_bytes()).ok()?;
-    let out = child.wait_with_output().ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let values: Vec<String> = text
-        .lines()
-        .filter(|l| l.trim_start().starts_with(|c: char| c == '-' || c.is_ascii_digit()))
-        .map(str::to_string)
-        .collect();
-    (values.len() == monomials.len()).then_some(values)
-}
-
 #[test]
 fn root_family_agrees_with_sollya_to_60_digits() {
     if !require("sollya", "--help") {
         return;
     }
     for (root, terms, lower) in [(1, 3, "0.01"), (3, 3, "0.05"), (5, 3, "0.2"), (4, 4, "0.1")] {
-        let theirs = sollya_remez(root, terms, lower).expect("sollya answers");
+        let exponents: Vec<u32> = (0..terms).map(|k| 1 + k * root).collect();
+        let theirs = sollya_remez(&exponents, lower).expect("sollya answers");
         let fit = minimax_root(1 + (terms - 1) * root, root, &f(lower), &f("1"), &RemezOptions::default()).unwrap();
         for (k, (ours, theirs)) in fit.poly.coeffs().iter().zip(&theirs).enumerate() {
             close(ours, &f(theirs), 60, &format!("root {root}, coefficient {k}"));

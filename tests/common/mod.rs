@@ -52,3 +52,34 @@ pub fn require(tool: &str, probe: &str) -> bool {
     }
     found
 }
+
+/// Coefficients of Sollya's `remez` approximation of 1 on [lower, 1] in the
+/// monomials x^e for e in `exponents` (320-bit, to 1e-90), or `None` when
+/// Sollya does not answer.
+pub fn sollya_remez(exponents: &[u32], lower: &str) -> Option<Vec<String>> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let monomials: Vec<String> = exponents.iter().map(u32::to_string).collect();
+    let mut script = format!(
+        "prec = 320;\ndisplay = decimal;\np = remez(1, [|{}|], [{lower}; 1], 1, 1e-90);\n",
+        monomials.join(", ")
+    );
+    for m in &monomials {
+        script.push_str(&format!("print(coeff(p, {m}));\n"));
+    }
+    let mut child = std::process::Command::new("sollya")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(script.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let values: Vec<String> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c == '-' || c.is_ascii_digit()))
+        .map(str::to_string)
+        .collect();
+    (values.len() == monomials.len()).then_some(values)
+}
