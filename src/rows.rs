@@ -9,6 +9,7 @@
 //!     source: "Newton-Schulz".into(),
 //!     rows: vec![vec!["1.5".into(), "-0.5".into()]],
 //!     default_steps: 3,
+//!     interval: None,
 //! };
 //! table.validate().unwrap();
 //! assert_eq!(table.row_index(2, Beyond::RepeatLast), 0);
@@ -30,6 +31,10 @@ pub struct CoefficientRows {
     pub rows: Vec<Vec<String>>,
     /// Steps to run when the user does not say.
     pub default_steps: usize,
+    /// The interval [ℓ, u] (decimal text) the table was designed for, when
+    /// known (tables this tool made): `verify` warns when a matrix's
+    /// normalised singular values leave it.
+    pub interval: Option<[String; 2]>,
 }
 
 /// What to do when more steps are asked than a table has rows.
@@ -116,6 +121,7 @@ impl CoefficientRows {
             source: p.source.to_string(),
             rows: p.rows.clone(),
             default_steps: p.default_steps,
+            interval: None,
         }
     }
 

@@ -368,3 +368,35 @@ fn an_adam_table_is_labelled_by_its_method() {
     let source = report["table_source"].as_str().unwrap();
     assert!(source.contains("Adam") && !source.contains("greedy"), "{source}");
 }
+
+/// Regression: `verify configs/greedy_d5.yaml --steps 8` ran the default
+/// matrix, whose normalised σ reach 2.4e-4 (below the table's ℓ = 1e-3), and
+/// reported a 3.6e-2 error with no word that the guarantee did not apply.
+#[test]
+fn inputs_below_the_tables_interval_are_flagged() {
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let out = bin()
+            .arg("verify")
+            .arg(shipped("greedy_d5.yaml"))
+            .args(["--steps", "8", "--dtype", "f64", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let below = run(&["--shape", "64x128"]);
+    let w = below["interval_warning"].as_str().expect("a warning for the default spectrum");
+    assert!(w.contains("below the table's lower end 1e-3") && w.contains("after 8 steps"), "{w}");
+    // Singular values from 0.5 to 1 before normalisation stay inside [1e-3, 1].
+    let inside = run(&["--shape", "64x128", "--lower", "0.5"]);
+    assert!(inside["input_sigma"][0].as_f64().unwrap() > 1e-3);
+    assert!(inside.get("interval_warning").is_none(), "{inside}");
+    // Presets carry no design interval: nothing is claimed either way.
+    let out = bin()
+        .args(["verify", "--table", "jordan", "--shape", "16x32", "--dtype", "f64", "--format", "json"])
+        .output()
+        .unwrap();
+    let preset: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(preset.get("interval_warning").is_none());
+}

@@ -67,5 +67,6 @@ pub fn rows_from_yaml_str(text: &str, file: &str) -> Result<CoefficientRows, Con
         source: raw.source.unwrap_or_else(|| format!("literal rows from {file}")),
         rows,
         default_steps,
+        interval: None,
     })
 }

@@ -540,6 +540,7 @@ impl TableDoc {
             source: format!("polar-coeffs {} ({how}, {} bits)", self.tool_version, self.precision_bits),
             rows: self.steps.iter().map(|s| s.coefficients.clone()).collect(),
             default_steps: self.steps.len(),
+            interval: Some([self.config.lower.clone(), self.config.upper.clone()]),
         }
     }
 

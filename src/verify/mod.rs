@@ -131,6 +131,10 @@ pub struct VerifyReport {
     /// Set when the Gram-based reference is inaccurate for this matrix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_warning: Option<String>,
+    /// Set when the normalised input's singular values leave the interval
+    /// the table was designed for (its guarantee then does not cover them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_warning: Option<String>,
     /// One run per arithmetic.
     pub runs: Vec<DtypeRun>,
     /// polar-coeffs version.
@@ -149,7 +153,10 @@ impl VerifyReport {
         if !is_plain_stem(&self.table) {
             return Err(FieldError::new("table", &self.table, "a plain file stem"));
         }
-        for (field, text) in [("table_source", &self.table_source), ("matrix", &self.matrix)] {
+        let warnings = [("reference_warning", &self.reference_warning), ("interval_warning", &self.interval_warning)];
+        let present = warnings.iter().filter_map(|(f, w)| w.as_ref().map(|w| (*f, w)));
+        for (field, text) in [("table_source", &self.table_source), ("matrix", &self.matrix)].into_iter().chain(present)
+        {
             if !is_plain_text(text, 2000) {
                 return Err(FieldError::new(field, text, "one line of text"));
             }
@@ -308,6 +315,9 @@ pub fn verify_with_progress(
             .collect();
         runs.push(DtypeRun { dtype, steps, failure });
     }
+    let interval_warning = table.interval.as_ref().and_then(|[lower, upper]| {
+        interval_warning(min_max(&sigma0), (lower, upper), predicted.last().copied(), steps)
+    });
     Ok(VerifyReport {
         table: table.name.clone(),
         table_source: table.source.clone(),
@@ -320,9 +330,41 @@ pub fn verify_with_progress(
         norm_delta: options.delta,
         input_sigma: [min_max(&sigma0).0, min_max(&sigma0).1],
         reference_warning,
+        interval_warning,
         runs,
         tool_version: crate::TOOL_VERSION.to_string(),
     })
+}
+
+/// The warning for a normalised input whose singular values leave the
+/// table's [ℓ, u]: which end, by how much, and what the composed polynomial
+/// then predicts for them. (ℓ and u are read as f64 for this comparison only.)
+fn interval_warning(
+    (smin, smax): (f64, f64),
+    (lower, upper): (&str, &str),
+    predicted: Option<(f64, f64)>,
+    steps: usize,
+) -> Option<String> {
+    let (l, u) = (lower.trim().parse::<f64>().ok()?, upper.trim().parse::<f64>().ok()?);
+    let mut parts = Vec::new();
+    if smin < l {
+        parts.push(format!("sigma_min = {smin:.3e} is below the table's lower end {lower}"));
+    }
+    if smax > u {
+        parts.push(format!("sigma_max = {smax:.3e} is above the table's upper end {upper}"));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let after = predicted.map_or(String::new(), |(lo, hi)| {
+        format!(
+            "; after {steps} steps the composed polynomial maps the input's singular values into [{lo:.3e}, {hi:.3e}]"
+        )
+    });
+    Some(format!(
+        "the normalised input's {}: the table's guarantee (its composed error) covers singular values in [{lower}, {upper}] only{after} (the predicted sigma columns); generate a matrix inside the interval (--lower) or use a table designed for a smaller lower end",
+        parts.join(" and ")
+    ))
 }
 
 fn min_max(v: &[f64]) -> (f64, f64) {

@@ -61,7 +61,7 @@ fn cells(m: &super::StepMetrics) -> [String; 9] {
 pub fn to_markdown(report: &VerifyReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Verification of `{}`\n\n{}\n", report.table, header(report));
-    if let Some(w) = &report.reference_warning {
+    for w in report.reference_warning.iter().chain(&report.interval_warning) {
         let _ = writeln!(out, "**Warning:** {w}\n");
     }
     for run in &report.runs {
@@ -81,7 +81,7 @@ pub fn to_markdown(report: &VerifyReport) -> String {
 pub fn to_table(report: &VerifyReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", header(report));
-    if let Some(w) = &report.reference_warning {
+    for w in report.reference_warning.iter().chain(&report.interval_warning) {
         let _ = writeln!(out, "warning: {w}");
     }
     for run in &report.runs {
