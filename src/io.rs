@@ -159,6 +159,10 @@ impl OutputLock {
             std::fs::remove_file(&journal)?;
             sync_dir(&self.dir);
         }
+        // A journal still being staged was never renamed into place: its swap
+        // had not begun, so there is nothing to undo, only the file to drop
+        // (a writer killed at that moment left it).
+        let _ = std::fs::remove_file(self.dir.join(format!("{JOURNAL_FILE}.new")));
         remove_side_files(&self.dir, 1);
         Ok(())
     }

@@ -120,3 +120,48 @@ fn unknown_format_in_config_is_refused() {
         .stderr(predicate::str::contains("c.yaml:6:12: emit.formats = \"fortran\" is not allowed: a list of json, rust, python, c, csv, markdown, latex"));
     assert!(!dir.path().join("o").exists());
 }
+
+/// The emitted `msign` runs in numpy on a fixed matrix whose normalised
+/// singular values lie in the table's [ℓ, 1], and every output singular value
+/// lies within the table's composed error of 1 (plus the rounding of the
+/// arithmetic: 1e-12 in float64, 1e-5 in float32); a tall input comes back
+/// tall. Under CI a python3 without numpy fails the test.
+#[test]
+fn python_msign_runs_in_numpy_within_the_guarantee() {
+    if !require("python3", "--version") {
+        return;
+    }
+    let numpy = StdCommand::new("python3").args(["-c", "import numpy"]).status().is_ok_and(|s| s.success());
+    if !numpy {
+        assert!(std::env::var_os("CI").is_none(), "numpy is required under CI (.ci/run installs python3-numpy)");
+        eprintln!("NOTICE: numpy not found; the emitted msign is not run");
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    run_all_formats(dir.path(), UNIFORM);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("uni.json")).unwrap()).unwrap();
+    let bound: f64 = json["final_error"].as_str().unwrap().parse().unwrap();
+    let script = format!(
+        "import sys; sys.path.insert(0, {dir:?}); import uni, numpy as np\n\
+         rng = np.random.default_rng(0)\n\
+         U, _ = np.linalg.qr(rng.standard_normal((16, 16)))\n\
+         V, _ = np.linalg.qr(rng.standard_normal((32, 16)))\n\
+         s = np.geomspace(0.05, 1.0, 16)\n\
+         G = U @ np.diag(s) @ V.T\n\
+         x0 = s / (np.sqrt((s * s).sum()) * 1.01 + 1e-7)\n\
+         assert x0.min() >= 1e-3 and x0.max() <= 1, x0\n\
+         for dtype, slack in ((np.float64, 1e-12), (None, 1e-5)):\n\
+         \x20   X = uni.msign(G, dtype=dtype)\n\
+         \x20   assert X.dtype == (np.float32 if dtype is None else dtype), X.dtype\n\
+         \x20   sv = np.linalg.svd(X.astype(np.float64), compute_uv=False)\n\
+         \x20   err = np.abs(sv - 1).max()\n\
+         \x20   assert err <= {bound:e} + slack, (dtype, err)\n\
+         T = uni.msign(G.T, dtype=np.float64)\n\
+         assert T.shape == (32, 16) and np.allclose(T, uni.msign(G, dtype=np.float64).T, atol=1e-12)\n\
+         print('ok')",
+        dir = dir.path().display().to_string()
+    );
+    let out = StdCommand::new("python3").arg("-c").arg(&script).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

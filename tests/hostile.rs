@@ -578,6 +578,20 @@ fn a_torn_journal_is_ignored() {
     assert_eq!(std::fs::read_to_string(&a).unwrap(), "kept");
 }
 
+/// Regression: a writer killed while it staged its journal left
+/// `.polar-coeffs.journal.new` in the output folder for good (seen in the
+/// kill test at 60 ms). The next writer drops it; nothing else changes.
+#[test]
+fn a_staged_journal_left_by_a_kill_is_removed() {
+    let dir = TempDir::new().unwrap();
+    let a = dir.path().join("t.json");
+    std::fs::write(&a, "kept").unwrap();
+    std::fs::write(dir.path().join(".polar-coeffs.journal.new"), format!("1\0{}\0{}", 1, a.display())).unwrap();
+    drop(polar_coeffs::io::OutputLock::take(dir.path()).unwrap());
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "kept");
+    assert_eq!(files_in(dir.path()), vec![a]);
+}
+
 #[test]
 fn killed_runs_leave_the_previous_set_once_the_folder_is_taken_again() {
     // A real process killed with SIGKILL while it writes; whatever it left,

@@ -1,6 +1,7 @@
 //! A Python module: the table as a list of tuples under a provenance
-//! docstring, and `msign(G)`, a PyTorch function that applies it with the
-//! normalisation the table assumes (torch is imported only when it is called).
+//! docstring, and `msign(G)`, which applies it with the normalisation the
+//! table assumes: in PyTorch for a tensor, in numpy otherwise (each imported
+//! only when called; the numpy path is run by the tests).
 
 use std::fmt::Write;
 
@@ -54,27 +55,38 @@ impl Emitter for PythonEmitter {
 def msign(G, steps=None, eps={eps:e}, delta={delta:e}, dtype=None, *, _rows={name}):
     """Apply `{name}` to G (..., n, m): X = G / (||G||_F (1 + eps) + delta), then one
     step per row (the last row repeated when steps exceeds the rows), products on the
-    short side. Returns X in `dtype` (default: torch.bfloat16). The table is bound
-    when the function is defined, so no local name can stand in for it."""
-    import torch
+    short side. A torch.Tensor runs in torch and comes back in `dtype` (default
+    torch.bfloat16); anything else runs in numpy and comes back in `dtype` (default
+    numpy.float32). The table is bound when the function is defined, so no local
+    name can stand in for it."""
+    if type(G).__module__.split(".")[0] == "torch":
+        import torch
 
-    X = G.to(torch.bfloat16 if dtype is None else dtype)
-    transposed = X.size(-2) > X.size(-1)
+        X = G.to(torch.bfloat16 if dtype is None else dtype)
+        swap = lambda M: M.mT
+        frobenius = lambda M: M.norm(dim=(-2, -1), keepdim=True)
+    else:
+        import numpy
+
+        X = numpy.asarray(G, dtype=numpy.float32 if dtype is None else dtype)
+        swap = lambda M: numpy.swapaxes(M, -1, -2)
+        frobenius = lambda M: numpy.sqrt((M * M).sum(axis=(-2, -1), keepdims=True))
+    transposed = X.shape[-2] > X.shape[-1]
     if transposed:
-        X = X.mT
-    X = X / (X.norm(dim=(-2, -1), keepdim=True) * (1 + eps) + delta)
+        X = swap(X)
+    X = X / (frobenius(X) * (1 + eps) + delta)
     rows = _rows
     for t in range(len(rows) if steps is None else steps):
         c = rows[min(t, len(rows) - 1)]
         if len(c) == 1:
             X = c[0] * X
             continue
-        A = X @ X.mT
+        A = X @ swap(X)
         B = c[-1] * A
         for ck in reversed(c[1:-1]):
             B = A @ B + ck * A
         X = c[0] * X + B @ X
-    return X.mT if transposed else X
+    return swap(X) if transposed else X
 "#,
             eps = crate::normalise::DEFAULT_EPS,
             delta = crate::normalise::DEFAULT_DELTA,

@@ -362,7 +362,7 @@ fn interval_warning(
         )
     });
     Some(format!(
-        "the normalised input's {}: the table's guarantee (its composed error) covers singular values in [{lower}, {upper}] only{after} (the predicted sigma columns); generate a matrix inside the interval (--lower) or use a table designed for a smaller lower end",
+        "the normalised input's {}: the table's guarantee (its composed error) covers singular values in [{lower}, {upper}] only{after} (the predicted sigma columns); use a matrix with larger small singular values, or a table designed for a smaller lower end",
         parts.join(" and ")
     ))
 }
