@@ -66,7 +66,9 @@ pub fn to_markdown(report: &VerifyReport) -> String {
     }
     for run in &report.runs {
         let _ = writeln!(out, "## {}\n", run.dtype.as_str());
-        let _ = writeln!(out, "| {} |", COLUMNS.join(" | "));
+        // A `|` inside a cell would start a new one: the norm bars are escaped.
+        let header: Vec<String> = COLUMNS.iter().map(|c| c.replace('|', "\\|")).collect();
+        let _ = writeln!(out, "| {} |", header.join(" | "));
         let _ = writeln!(out, "|{}", " --- |".repeat(COLUMNS.len()));
         for m in &run.steps {
             let _ = writeln!(out, "| {} |", cells(m).join(" | "));
