@@ -140,7 +140,9 @@ fn solve_rust_format_prints_a_constant() {
 #[test]
 fn emitted_rust_compiles_and_is_rustfmt_clean() {
     let dir = TempDir::new().unwrap();
-    let configs = ["polar_express_2025.yaml", "greedy_d3.yaml"];
+    // roots_r3: rows of three terms at degree 7 (regression: the array type
+    // said (7 + 1)/2 = 4 terms, and the file did not compile).
+    let configs = ["polar_express_2025.yaml", "greedy_d3.yaml", "roots_r3.yaml"];
     let mut cmd = bin();
     cmd.arg("run");
     for c in configs {
@@ -156,7 +158,7 @@ fn emitted_rust_compiles_and_is_rustfmt_clean() {
         .stdout
         .clone();
     std::fs::write(dir.path().join("mixed.rs"), mixed).unwrap();
-    for file in ["polar_express_2025.rs", "greedy_d3.rs", "mixed.rs"] {
+    for file in ["polar_express_2025.rs", "greedy_d3.rs", "roots_r3.rs", "mixed.rs"] {
         let path = dir.path().join(file);
         let status = StdCommand::new("rustc")
             .args(["--crate-type", "lib", "--edition", "2021", "-D", "warnings", "--out-dir"])

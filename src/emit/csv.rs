@@ -19,7 +19,7 @@ impl Emitter for CsvEmitter {
         let width = doc.steps.iter().map(|s| s.coefficients.len()).max().unwrap_or(1);
         let mut out = String::from("step,degree,interval_lower,interval_upper,step_error,composed_error");
         for k in 0..width {
-            let _ = write!(out, ",c{}", 2 * k + 1);
+            let _ = write!(out, ",c{}", 1 + doc.root() as usize * k);
         }
         out.push('\n');
         for s in &doc.steps {

@@ -33,7 +33,7 @@ impl Emitter for LatexEmitter {
         let _ = writeln!(out, "\\begin{{tabular}}{{rr{}rr}}", "r".repeat(width));
         out.push_str("\\hline\n$t$ & $d$");
         for k in 0..width {
-            let _ = write!(out, " & $x^{{{}}}$", 2 * k + 1);
+            let _ = write!(out, " & $x^{{{}}}$", 1 + doc.root() as usize * k);
         }
         out.push_str(" & step error & composed error \\\\\n\\hline\n");
         for (s, row) in doc.steps.iter().zip(&rows) {

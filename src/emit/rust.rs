@@ -26,8 +26,10 @@ impl Emitter for RustEmitter {
         let mut out = commented(doc, "///");
         let name = &c.emit.const_name;
         match doc.uniform_degree() {
-            Some(d) => {
-                let _ = writeln!(out, "pub const {name}: [[{ty}; {}]; {}] = [", d.div_ceil(2), rows.len());
+            Some(_) => {
+                // Terms per row: (d + 1)/2 for msign, (d − 1)/r + 1 for root r.
+                let terms = rows.first().map_or(0, Vec::len);
+                let _ = writeln!(out, "pub const {name}: [[{ty}; {terms}]; {}] = [", rows.len());
                 for row in &rows {
                     let _ = writeln!(out, "    [{}],", row.join(", "));
                 }
