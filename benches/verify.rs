@@ -7,7 +7,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nalgebra::DMatrix;
-use polar_coeffs::verify::arith::{gram, step_f32};
+use polar_coeffs::verify::arith::{Storage, gram, step_f32};
 use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate};
 use std::hint::black_box;
 
@@ -25,7 +25,7 @@ fn matrix_speed(c: &mut Criterion) {
     group.bench_function("degree5_step", |b| {
         b.iter(|| {
             let a = gram(black_box(&x));
-            step_f32(&x, &a, &coeffs, false)
+            step_f32(&x, &a, &coeffs, Storage::F32)
         })
     });
     group.finish();

@@ -213,7 +213,7 @@ struct VerifyArgs {
     /// RNG seed (default 0).
     #[arg(long, value_name = "S")]
     seed: Option<String>,
-    /// Arithmetics, comma-separated: f64, f32, bf16 (default all three).
+    /// Arithmetics, comma-separated: f64, f32, bf16, fp16 (default f64, f32, bf16).
     #[arg(long, alias = "dtypes", value_name = "LIST")]
     dtype: Option<String>,
     /// Steps to run (default: the table's row count).

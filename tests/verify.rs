@@ -11,7 +11,7 @@ use nalgebra::DMatrix;
 use polar_coeffs::config::Config;
 use polar_coeffs::presets::preset;
 use polar_coeffs::rows::CoefficientRows;
-use polar_coeffs::verify::arith::{round_bf16, step_f32};
+use polar_coeffs::verify::arith::{Storage, round_bf16, round_fp16, step_f32};
 use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate, read_npy};
 use polar_coeffs::verify::{Dtype, VerifyOptions, verify};
 use predicates::prelude::*;
@@ -60,7 +60,15 @@ fn f64_run_follows_the_scalar_prediction() {
 /// A step written the plain way: triple loops, bf16 values from `half`, f32
 /// accumulation, one rounding per operation.
 fn naive_bf16_step(x: &[Vec<f32>], coeffs: &[f32]) -> Vec<Vec<f32>> {
-    let r = |v: f32| half::bf16::from_f32(v).to_f32();
+    naive_step(x, coeffs, |v| half::bf16::from_f32(v).to_f32())
+}
+
+/// The same with fp16 (IEEE binary16) values from `half`.
+fn naive_fp16_step(x: &[Vec<f32>], coeffs: &[f32]) -> Vec<Vec<f32>> {
+    naive_step(x, coeffs, |v| half::f16::from_f32(v).to_f32())
+}
+
+fn naive_step(x: &[Vec<f32>], coeffs: &[f32], r: impl Fn(f32) -> f32) -> Vec<Vec<f32>> {
     let (n, m) = (x.len(), x[0].len());
     let matmul = |a: &[Vec<f32>], b: &[Vec<f32>]| -> Vec<Vec<f32>> {
         (0..a.len())
@@ -84,6 +92,54 @@ fn naive_bf16_step(x: &[Vec<f32>], coeffs: &[f32]) -> Vec<Vec<f32>> {
 }
 
 #[test]
+fn fp16_emulation_matches_a_plain_implementation() {
+    let coeffs: Vec<f32> = ["3.4445", "-4.7750", "2.0315"].iter().map(|s| s.parse().unwrap()).collect();
+    for (n, m, seed) in [(3, 5, 1u64), (4, 4, 2), (6, 9, 3)] {
+        let spec = MatrixSpec { rows: n, cols: m, spectrum: Spectrum::Gaussian, lower: 0.5, seed };
+        let g = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
+        let x: DMatrix<f32> = g.map(|v| round_fp16(v as f32));
+        let rows: Vec<Vec<f32>> = (0..n).map(|i| (0..m).map(|j| x[(i, j)]).collect()).collect();
+        let ours = step_f32(&x, &(&x * x.transpose()), &coeffs, Storage::Fp16);
+        let theirs = naive_fp16_step(&rows, &coeffs);
+        for i in 0..n {
+            for j in 0..m {
+                let (a, b) = (ours[(i, j)], theirs[i][j]);
+                assert_eq!(a, round_fp16(a), "output is an fp16 value");
+                // One fp16 ulp of the larger value (f32 accumulation order).
+                let ulp = 2f32.powi(-10) * a.abs().max(b.abs()).max(2f32.powi(-24));
+                assert!((a - b).abs() <= ulp, "({n}x{m}) [{i},{j}]: {a} vs {b}");
+            }
+        }
+    }
+    // The rounding itself: ties to even, the largest finite value, overflow.
+    assert_eq!(round_fp16(1.0 + 2f32.powi(-11)), 1.0);
+    assert_eq!(round_fp16(65504.0), 65504.0);
+    assert_eq!(round_fp16(65520.0), f32::INFINITY);
+}
+
+/// fp16 overflows at 65504: a table whose values grow past it is a failed
+/// fp16 run (named step), while f32 carries on.
+#[test]
+fn fp16_overflow_is_a_failed_run() {
+    let table = CoefficientRows {
+        name: "grow".into(),
+        source: "test".into(),
+        rows: vec![vec!["40".into()]],
+        default_steps: 4,
+        interval: None,
+    };
+    let spec = MatrixSpec { rows: 8, cols: 16, spectrum: Spectrum::Uniform, lower: 0.5, seed: 0 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    let options = VerifyOptions { dtypes: vec![Dtype::F32, Dtype::Fp16], ..VerifyOptions::default() };
+    let report = verify(&table, &matrix, &options).unwrap();
+    let (f32_run, fp16_run) = (&report.runs[0], &report.runs[1]);
+    assert!(f32_run.failure.is_none(), "{:?}", f32_run.failure);
+    let why = fp16_run.failure.as_deref().expect("fp16 overflows");
+    assert!(why.contains("non-finite") || why.contains("overflow"), "{why}");
+    assert!(fp16_run.steps.len() < f32_run.steps.len());
+}
+
+#[test]
 fn bf16_emulation_matches_a_plain_implementation() {
     let coeffs: Vec<f32> = ["3.4445", "-4.7750", "2.0315"].iter().map(|s| s.parse().unwrap()).collect();
     for (n, m, seed) in [(3, 5, 1u64), (4, 4, 2), (6, 9, 3)] {
@@ -91,7 +147,7 @@ fn bf16_emulation_matches_a_plain_implementation() {
         let g = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
         let x: DMatrix<f32> = g.map(|v| round_bf16(v as f32));
         let rows: Vec<Vec<f32>> = (0..n).map(|i| (0..m).map(|j| x[(i, j)]).collect()).collect();
-        let ours = step_f32(&x, &(&x * x.transpose()), &coeffs, true);
+        let ours = step_f32(&x, &(&x * x.transpose()), &coeffs, Storage::Bf16);
         let theirs = naive_bf16_step(&rows, &coeffs);
         for i in 0..n {
             for j in 0..m {
@@ -130,6 +186,8 @@ fn npy_bytes(descr: &str, fortran: bool, shape: &str, values: &[f64], rows: usiz
             "<f8" => out.extend_from_slice(&v.to_le_bytes()),
             ">f8" => out.extend_from_slice(&v.to_be_bytes()),
             "<f4" => out.extend_from_slice(&(v as f32).to_le_bytes()),
+            "<f2" => out.extend_from_slice(&half::f16::from_f64(v).to_le_bytes()),
+            ">f2" => out.extend_from_slice(&half::f16::from_f64(v).to_be_bytes()),
             _ => out.extend_from_slice(&(v as f32).to_be_bytes()),
         }
     }
@@ -141,7 +199,8 @@ fn npy_files_are_read_in_both_orders_and_dtypes() {
     let dir = TempDir::new().unwrap();
     let (rows, cols) = (3, 4);
     let values: Vec<f64> = (0..rows * cols).map(|k| (k as f64 + 1.0) * 0.25 - 1.0).collect();
-    for descr in ["<f8", "<f4", ">f8", ">f4"] {
+    // Every value here is exact in float16 too (quarters below 2).
+    for descr in ["<f8", "<f4", ">f8", ">f4", "<f2", ">f2"] {
         for fortran in [false, true] {
             let path = dir.path().join(format!("m{}{fortran}.npy", descr.replace(['<', '>'], "_")));
             std::fs::write(&path, npy_bytes(descr, fortran, "(3, 4)", &values, rows, cols)).unwrap();

@@ -1,4 +1,5 @@
-//! Working arithmetic of a verification: f64, f32, or bf16 emulated on f32.
+//! Working arithmetic of a verification: f64, f32, or bf16 / fp16 emulated on
+//! f32.
 //!
 //! bf16 emulation follows GPU tensor-core code: every matrix product takes
 //! bf16 inputs, accumulates in f32 and rounds its output to bf16 (round to
@@ -33,6 +34,9 @@ pub enum Dtype {
     F32,
     /// bf16 storage, f32 accumulation, rounding after every operation.
     Bf16,
+    /// IEEE binary16 storage, f32 accumulation, rounding after every
+    /// operation (overflow beyond 65504 becomes ±inf: a failed run).
+    Fp16,
 }
 
 impl Dtype {
@@ -41,7 +45,7 @@ impl Dtype {
         self.into()
     }
 
-    /// Parses `f64`, `f32` or `bf16`.
+    /// Parses `f64`, `f32`, `bf16` or `fp16`.
     pub fn parse(s: &str) -> Option<Self> {
         s.parse().ok()
     }
@@ -70,13 +74,45 @@ pub fn round_matrix_bf16(m: &mut DMatrix<f32>) {
     }
 }
 
-/// One polynomial step in f32 storage, with bf16 rounding after every
-/// operation when `bf16` is set: `A = X Xᵀ` (given as `gram`, accumulated but
-/// not yet rounded), `B = Σ_{k≥1} c_k A^k` by Horner, `X' = c₀X + B X`.
-pub fn step_f32(x: &DMatrix<f32>, gram: &DMatrix<f32>, coeffs: &[f32], bf16: bool) -> DMatrix<f32> {
+/// Rounds an f32 to the nearest IEEE binary16 (ties to even, subnormals
+/// kept, beyond 65504 ±infinity), returned as f32.
+#[inline]
+pub fn round_fp16(x: f32) -> f32 {
+    half::f16::from_f32(x).to_f32()
+}
+
+/// What an f32-stored step rounds to after every operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Nothing beyond f32's own rounding.
+    F32,
+    /// bf16, nearest with ties to even.
+    Bf16,
+    /// IEEE binary16, nearest with ties to even.
+    Fp16,
+}
+
+impl Storage {
+    /// The rounding of one value.
+    #[inline]
+    pub fn round(self, v: f32) -> f32 {
+        match self {
+            Self::F32 => v,
+            Self::Bf16 => round_bf16(v),
+            Self::Fp16 => round_fp16(v),
+        }
+    }
+}
+
+/// One polynomial step in f32 storage, rounded to `storage` after every
+/// operation: `A = X Xᵀ` (given as `gram`, accumulated but not yet rounded),
+/// `B = Σ_{k≥1} c_k A^k` by Horner, `X' = c₀X + B X`.
+pub fn step_f32(x: &DMatrix<f32>, gram: &DMatrix<f32>, coeffs: &[f32], storage: Storage) -> DMatrix<f32> {
     let round = |mut m: DMatrix<f32>| {
-        if bf16 {
-            round_matrix_bf16(&mut m);
+        if storage != Storage::F32 {
+            for v in m.iter_mut() {
+                *v = storage.round(*v);
+            }
         }
         m
     };

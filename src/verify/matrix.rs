@@ -268,6 +268,8 @@ pub fn read_npy(path: &Path, max_elements: u64) -> Result<TestMatrix, MatrixErro
     let value = |i: usize| -> f64 {
         let b = &data[i * width..(i + 1) * width];
         match (width, header.little_endian) {
+            (2, true) => half::f16::from_le_bytes(b.try_into().expect("2 bytes")).to_f64(),
+            (2, false) => half::f16::from_be_bytes(b.try_into().expect("2 bytes")).to_f64(),
             (4, true) => f64::from(f32::from_le_bytes(b.try_into().expect("4 bytes"))),
             (4, false) => f64::from(f32::from_be_bytes(b.try_into().expect("4 bytes"))),
             (8, true) => f64::from_le_bytes(b.try_into().expect("8 bytes")),
@@ -284,7 +286,14 @@ pub fn read_npy(path: &Path, max_elements: u64) -> Result<TestMatrix, MatrixErro
     Ok(TestMatrix {
         m,
         prescribed: None,
-        description: format!("{file} ({rows}x{cols} {})", if width == 4 { "float32" } else { "float64" }),
+        description: format!(
+            "{file} ({rows}x{cols} {})",
+            match width {
+                2 => "float16",
+                4 => "float32",
+                _ => "float64",
+            }
+        ),
     })
 }
 
@@ -348,8 +357,12 @@ fn parse_npy_header(bytes: &[u8]) -> Result<NpyHeader, String> {
         ">f8" => (false, 8),
         "<f4" => (true, 4),
         ">f4" => (false, 4),
+        "<f2" => (true, 2),
+        ">f2" => (false, 2),
         other => {
-            return Err(format!("unsupported dtype '{other}': float32 ('<f4') or float64 ('<f8') is needed"));
+            return Err(format!(
+                "unsupported dtype '{other}': float16 ('<f2'), float32 ('<f4') or float64 ('<f8') is needed"
+            ));
         }
     };
     let fortran = dict_value(text, "fortran_order").ok_or("the header has no 'fortran_order' entry")?;

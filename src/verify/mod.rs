@@ -29,7 +29,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 pub use arith::Dtype;
-use arith::{gram, step_f32, step_f64};
+use arith::{Storage, gram, step_f32, step_f64};
 use matrix::TestMatrix;
 use reference::{REFERENCE_MIN_RATIO, ReferenceError, polar_reference, symmetric_eigenvalues};
 
@@ -282,9 +282,9 @@ pub fn verify_with_progress(
         };
         let (metrics, mut failure) = match dtype {
             Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order, &mut tick),
-            Dtype::F32 | Dtype::Bf16 => {
-                run_f32(&x0, &reference.polar, &rows32, &order, dtype == Dtype::Bf16, &mut tick)
-            }
+            Dtype::F32 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::F32, &mut tick),
+            Dtype::Bf16 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::Bf16, &mut tick),
+            Dtype::Fp16 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::Fp16, &mut tick),
         };
         // The scalar prediction overflowing is a failure of the table too.
         let keep = match predicted.iter().position(|p| !(p.0.is_finite() && p.1.is_finite())) {
@@ -433,11 +433,17 @@ fn run_f32(
     polar: &DMatrix<f64>,
     rows: &[Vec<f32>],
     order: &[usize],
-    bf16: bool,
+    storage: Storage,
     tick: &mut dyn FnMut(),
 ) -> RunOutcome {
     let n = x0.nrows();
-    let to_work = |v: f64| if bf16 { half::bf16::from_f64(v).to_f32() } else { v as f32 };
+    // The normalised input is cast once, from f64, straight to the storage
+    // type (no double rounding through f32).
+    let to_work = |v: f64| match storage {
+        Storage::F32 => v as f32,
+        Storage::Bf16 => half::bf16::from_f64(v).to_f32(),
+        Storage::Fp16 => half::f16::from_f64(v).to_f32(),
+    };
     let mut x: DMatrix<f32> = x0.map(to_work);
     let polar32: DMatrix<f32> = polar.map(|v| v as f32);
     // The Gram matrix accumulated in f32 and not yet rounded: the step rounds
@@ -451,7 +457,7 @@ fn run_f32(
     };
     for t in 0..=order.len() {
         if t > 0 {
-            x = step_f32(&x, &s, &rows[order[t - 1]], bf16);
+            x = step_f32(&x, &s, &rows[order[t - 1]], storage);
             s = gram(&x);
         }
         if x.iter().any(|v| !v.is_finite()) {
