@@ -91,26 +91,39 @@ fn naive_step(x: &[Vec<f32>], coeffs: &[f32], r: impl Fn(f32) -> f32) -> Vec<Vec
     add(&scale(coeffs[0], x), &matmul(&b, x))
 }
 
-#[test]
-fn fp16_emulation_matches_a_plain_implementation() {
+/// The emulated step against the plain one for `storage`, on three small
+/// matrices: every output a value of the type, within one unit in its last
+/// place (`bits` significant bits; `floor`, the type's smallest step) of the
+/// plain result, since f32 accumulation may sum in another order.
+fn emulation_matches_plain(
+    storage: Storage,
+    round: fn(f32) -> f32,
+    naive: fn(&[Vec<f32>], &[f32]) -> Vec<Vec<f32>>,
+    bits: i32,
+    floor: f32,
+) {
     let coeffs: Vec<f32> = ["3.4445", "-4.7750", "2.0315"].iter().map(|s| s.parse().unwrap()).collect();
     for (n, m, seed) in [(3, 5, 1u64), (4, 4, 2), (6, 9, 3)] {
         let spec = MatrixSpec { rows: n, cols: m, spectrum: Spectrum::Gaussian, lower: 0.5, seed };
         let g = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
-        let x: DMatrix<f32> = g.map(|v| round_fp16(v as f32));
+        let x: DMatrix<f32> = g.map(|v| round(v as f32));
         let rows: Vec<Vec<f32>> = (0..n).map(|i| (0..m).map(|j| x[(i, j)]).collect()).collect();
-        let ours = step_f32(&x, &(&x * x.transpose()), &coeffs, Storage::Fp16);
-        let theirs = naive_fp16_step(&rows, &coeffs);
+        let ours = step_f32(&x, &(&x * x.transpose()), &coeffs, storage);
+        let theirs = naive(&rows, &coeffs);
         for i in 0..n {
             for j in 0..m {
                 let (a, b) = (ours[(i, j)], theirs[i][j]);
-                assert_eq!(a, round_fp16(a), "output is an fp16 value");
-                // One fp16 ulp of the larger value (f32 accumulation order).
-                let ulp = 2f32.powi(-10) * a.abs().max(b.abs()).max(2f32.powi(-24));
-                assert!((a - b).abs() <= ulp, "({n}x{m}) [{i},{j}]: {a} vs {b}");
+                assert_eq!(a, round(a), "{storage:?}: output is a value of the type");
+                let ulp = (2f32.powi(1 - bits) * a.abs().max(b.abs())).max(floor);
+                assert!((a - b).abs() <= ulp, "{storage:?} ({n}x{m}) [{i},{j}]: {a} vs {b}");
             }
         }
     }
+}
+
+#[test]
+fn fp16_emulation_matches_a_plain_implementation() {
+    emulation_matches_plain(Storage::Fp16, round_fp16, naive_fp16_step, 11, 2f32.powi(-24));
     // The rounding itself: ties to even, the largest finite value, overflow.
     assert_eq!(round_fp16(1.0 + 2f32.powi(-11)), 1.0);
     assert_eq!(round_fp16(65504.0), 65504.0);
@@ -141,25 +154,7 @@ fn fp16_overflow_is_a_failed_run() {
 
 #[test]
 fn bf16_emulation_matches_a_plain_implementation() {
-    let coeffs: Vec<f32> = ["3.4445", "-4.7750", "2.0315"].iter().map(|s| s.parse().unwrap()).collect();
-    for (n, m, seed) in [(3, 5, 1u64), (4, 4, 2), (6, 9, 3)] {
-        let spec = MatrixSpec { rows: n, cols: m, spectrum: Spectrum::Gaussian, lower: 0.5, seed };
-        let g = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
-        let x: DMatrix<f32> = g.map(|v| round_bf16(v as f32));
-        let rows: Vec<Vec<f32>> = (0..n).map(|i| (0..m).map(|j| x[(i, j)]).collect()).collect();
-        let ours = step_f32(&x, &(&x * x.transpose()), &coeffs, Storage::Bf16);
-        let theirs = naive_bf16_step(&rows, &coeffs);
-        for i in 0..n {
-            for j in 0..m {
-                let (a, b) = (ours[(i, j)], theirs[i][j]);
-                assert_eq!(a, round_bf16(a), "output is a bf16 value");
-                // Summation order may differ inside a product (f32
-                // accumulation): allow one bf16 ulp of the larger value.
-                let ulp = 2f32.powi(-7) * a.abs().max(b.abs()).max(f32::MIN_POSITIVE);
-                assert!((a - b).abs() <= ulp, "({n}x{m}) [{i},{j}]: {a} vs {b}");
-            }
-        }
-    }
+    emulation_matches_plain(Storage::Bf16, round_bf16, naive_bf16_step, 8, f32::MIN_POSITIVE);
 }
 
 /// The bytes of an `.npy` file holding `values` (row-major values of a rows×cols
