@@ -339,19 +339,7 @@ fn certify_intervals(
     prec: u32,
     root: u32,
 ) -> Result<Vec<Option<Float>>, CertifyError> {
-    // The ends rounded outward straight from their decimal text (one
-    // rounding, so [a, b] always contains [ℓ, u]).
-    parse_decimal(lower, 64)?;
-    parse_decimal(upper, 64)?;
-    let outward = |text: &str, round: Round| -> Result<Float, CertifyError> {
-        let parsed = Float::parse(text.trim()).map_err(|_| DecimalError::Unparsable(text.to_string()))?;
-        Ok(Float::with_val_round(prec, parsed, round).0)
-    };
-    let mut a = outward(lower, Round::Down)?;
-    let mut b = outward(upper, Round::Up)?;
-    if !(a > 0 && a < b) {
-        return Err(CertifyError::Interval);
-    }
+    let (mut a, mut b) = outward_interval(lower, upper, prec)?;
     let mut out = Vec::with_capacity(rows.len());
     let mut broken = false;
     for (t, row) in rows.iter().enumerate() {
@@ -373,6 +361,23 @@ fn certify_intervals(
         }
     }
     Ok(out)
+}
+
+/// [ℓ, u] from decimal text, each end rounded outward straight from its
+/// text at `prec` bits (one rounding, so the result always contains [ℓ, u]).
+///
+/// # Errors
+///
+/// [`CertifyError`] for ends that are not finite decimals, or not 0 < ℓ < u.
+pub fn outward_interval(lower: &str, upper: &str, prec: u32) -> Result<(Float, Float), CertifyError> {
+    parse_decimal(lower, 64)?;
+    parse_decimal(upper, 64)?;
+    let outward = |text: &str, round: Round| -> Result<Float, CertifyError> {
+        let parsed = Float::parse(text.trim()).map_err(|_| DecimalError::Unparsable(text.to_string()))?;
+        Ok(Float::with_val_round(prec, parsed, round).0)
+    };
+    let (a, b) = (outward(lower, Round::Down)?, outward(upper, Round::Up)?);
+    if a > 0 && a < b { Ok((a, b)) } else { Err(CertifyError::Interval) }
 }
 
 /// max(1 − lo, hi − 1), rounded up.

@@ -55,13 +55,9 @@ impl OddPoly {
         self.root
     }
 
-    /// x^r at `prec` bits (x² exactly as before for msign).
+    /// x^r at `prec` bits.
     fn power(&self, x: &Float, prec: u32) -> Float {
-        match self.root {
-            2 => Float::with_val(prec, x.square_ref()),
-            1 => Float::with_val(prec, x),
-            r => Float::with_val(prec, rug::ops::Pow::pow(x, r)),
-        }
+        power(x, self.root, prec)
     }
 
     /// Parses decimal coefficients at `prec` bits.
@@ -193,18 +189,7 @@ impl OddPoly {
         let mut roots_t = Vec::new();
         isolate(&g, &chain, zero, bound, prec, &mut roots_t, 0);
         roots_t.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
-        let root = self.root;
-        roots_t
-            .into_iter()
-            .map(|t| {
-                let x = match root {
-                    2 => t.sqrt(),
-                    1 => t,
-                    r => t.root(r),
-                };
-                Float::with_val(self.prec(), x)
-            })
-            .collect()
+        roots_t.into_iter().map(|t| Float::with_val(self.prec(), nth_root(t, self.root))).collect()
     }
 }
 
@@ -377,6 +362,30 @@ pub fn distance_from_one(lo: &Float, hi: &Float) -> Float {
     let a = Float::with_val(prec, 1 - lo).abs();
     let b = Float::with_val(prec, hi - 1u32).abs();
     if a >= b { a } else { b }
+}
+
+/// x^k at `prec` bits (x² by squaring, as msign always did; k = 0 gives 1).
+pub fn power(x: &Float, k: u32, prec: u32) -> Float {
+    match k {
+        2 => Float::with_val(prec, x.square_ref()),
+        1 => Float::with_val(prec, x),
+        k => Float::with_val(prec, rug::ops::Pow::pow(x, k)),
+    }
+}
+
+/// t^(1/r) for t ≥ 0, at t's precision (a square root for msign).
+pub fn nth_root(t: Float, root: u32) -> Float {
+    match root {
+        2 => t.sqrt(),
+        1 => t,
+        r => t.root(r),
+    }
+}
+
+/// The exponents of the terms of a degree-`degree` polynomial x·q(x^r):
+/// 1, 1 + r, …, `degree`.
+pub fn exponents(root: u32, degree: u32) -> Vec<u32> {
+    (0..=(degree - 1) / root).map(|k| 1 + k * root).collect()
 }
 
 /// The limit row of the family x·q(x^r) with `terms` terms: the polynomial

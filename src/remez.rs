@@ -56,7 +56,7 @@ use rug::Float;
 use rug::float::Constant;
 use rug::ops::NegAssign;
 
-use crate::poly::OddPoly;
+use crate::poly::{OddPoly, nth_root, power};
 use crate::precision::log2_ratio_bits;
 
 /// Bits added on top of the working precision (and of the conditioning
@@ -446,15 +446,6 @@ struct Problem {
     prec: u32,
 }
 
-/// x^r at `prec` bits (x² as always for msign).
-fn power(x: &Float, root: u32, prec: u32) -> Float {
-    match root {
-        2 => Float::with_val(prec, x.square_ref()),
-        1 => Float::with_val(prec, x),
-        r => Float::with_val(prec, rug::ops::Pow::pow(x, r)),
-    }
-}
-
 impl Problem {
     fn new(q: usize, root: u32, lower: &Float, upper: &Float, prec: u32) -> Self {
         let l2 = power(lower, root, prec);
@@ -475,21 +466,12 @@ impl Problem {
     }
 
     fn x_of(&self, s: &Float) -> Float {
-        let t = self.t_of(s);
-        match self.root {
-            2 => t.sqrt(),
-            1 => t,
-            r => t.root(r),
-        }
+        nth_root(self.t_of(s), self.root)
     }
 
     /// x^(r−1) (x itself for msign).
     fn x_power_below(&self, x: &Float) -> Float {
-        match self.root {
-            2 => x.clone(),
-            1 => Float::with_val(self.prec, 1),
-            r => power(x, r - 1, self.prec),
-        }
+        power(x, self.root - 1, self.prec)
     }
 
     /// The error e(s) = 1 − x·r(s) and its s-derivative

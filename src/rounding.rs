@@ -27,8 +27,7 @@
 use rug::Float;
 use rug::float::Round;
 
-use crate::certify::{CertifyError, step_image};
-use crate::precision::{DecimalError, parse_decimal};
+use crate::certify::{CertifyError, outward_interval, step_image};
 
 /// Units in the last place each coefficient may move from its nearest value.
 pub const SEARCH_ULPS: u32 = 1;
@@ -183,15 +182,7 @@ pub fn round_aware(
     prec: u32,
     root: u32,
 ) -> Result<Rounded, RoundingError> {
-    let end = |text: &str, round: Round| -> Result<Float, RoundingError> {
-        parse_decimal(text, 64).map_err(CertifyError::from)?;
-        let parsed = Float::parse(text.trim()).map_err(|_| CertifyError::End(DecimalError::Unparsable(text.into())))?;
-        Ok(Float::with_val_round(prec, parsed, round).0)
-    };
-    let (l, u) = (end(lower, Round::Down)?, end(upper, Round::Up)?);
-    if !(l > 0 && l < u) {
-        return Err(CertifyError::Interval.into());
-    }
+    let (l, u) = outward_interval(lower, upper, prec)?;
     let mut chosen_at = Some((l.clone(), u.clone()));
     let mut plain_at = Some((l, u));
     let mut steps = Vec::with_capacity(rows.len());

@@ -82,11 +82,7 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
     let longest = doc.steps.iter().flat_map(|s| &s.coefficients).map(String::len).max().unwrap_or(0);
     let held_bits = u32::try_from(longest).unwrap_or(u32::MAX / 8).saturating_mul(10) / 3;
     let prec = doc.precision_bits.max(held_bits) + crate::remez::GUARD_BITS;
-    let exact: Vec<Vec<Float>> = doc
-        .steps
-        .iter()
-        .map(|s| s.coefficients.iter().map(|c| parse_decimal(c, prec).unwrap_or_else(|_| Float::new(prec))).collect())
-        .collect();
+    let exact = exact_rows(doc, prec);
     let held = |f: &dyn Fn(&Float, &StepDoc, usize) -> Float| -> Vec<Vec<Float>> {
         doc.steps.iter().zip(&exact).map(|(s, row)| row.iter().enumerate().map(|(k, c)| f(c, s, k)).collect()).collect()
     };
@@ -150,6 +146,15 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
     Ok(())
 }
 
+/// The document's decimal coefficients at `prec` bits (checked documents
+/// hold finite decimals only).
+fn exact_rows(doc: &TableDoc, prec: u32) -> Vec<Vec<Float>> {
+    doc.steps
+        .iter()
+        .map(|s| s.coefficients.iter().map(|c| parse_decimal(c, prec).unwrap_or_else(|_| Float::new(prec))).collect())
+        .collect()
+}
+
 /// The rounding-aware rows of a solved document (`round_to`), as decimals
 /// that read back to the chosen values; their certificates are filled in by
 /// [`certify_document`].
@@ -159,11 +164,7 @@ pub fn certify_document(doc: &mut TableDoc) -> Result<(), SolveError> {
 /// [`SolveError::Rounding`] when a coefficient is out of the target's range.
 fn rounded_rows(doc: &TableDoc, target: RoundTarget) -> Result<RoundedDoc, SolveError> {
     let prec = doc.precision_bits + crate::remez::GUARD_BITS;
-    let exact: Vec<Vec<Float>> = doc
-        .steps
-        .iter()
-        .map(|s| s.coefficients.iter().map(|c| parse_decimal(c, prec).unwrap_or_else(|_| Float::new(prec))).collect())
-        .collect();
+    let exact = exact_rows(doc, prec);
     let found = round_aware(&exact, &doc.config.lower, &doc.config.upper, target, prec, doc.root())?;
     Ok(RoundedDoc {
         target: target.name().to_string(),

@@ -251,8 +251,7 @@ fn check_step(i: usize, s: &StepDoc, degree: u32, root: u32) -> Result<(), Table
         ));
     }
     let terms = ((s.degree - 1) / root + 1) as usize;
-    let want: Option<Vec<u32>> =
-        (root != crate::poly::MSIGN_ROOT).then(|| (0..terms as u32).map(|k| 1 + k * root).collect());
+    let want: Option<Vec<u32>> = (root != crate::poly::MSIGN_ROOT).then(|| crate::poly::exponents(root, s.degree));
     if s.exponents != want {
         return Err(bad(
             at("exponents"),

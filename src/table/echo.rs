@@ -129,3 +129,10 @@ pub struct ConfigEcho {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam: Option<AdamConfig>,
 }
+
+impl ConfigEcho {
+    /// The exponent step r (2, msign, when the echo has none).
+    pub fn root(&self) -> u32 {
+        self.root.unwrap_or(crate::poly::MSIGN_ROOT)
+    }
+}

@@ -417,10 +417,7 @@ impl TableDoc {
         let polys: Vec<(OddPoly, Vec<Float>)> = rows
             .iter()
             .map(|row| {
-                let poly = OddPoly::with_root(
-                    row.iter().map(|c| Float::with_val(work, c)).collect(),
-                    echo.root.unwrap_or(crate::poly::MSIGN_ROOT),
-                );
+                let poly = OddPoly::with_root(row.iter().map(|c| Float::with_val(work, c)).collect(), echo.root());
                 let crit = poly.positive_critical_points();
                 (poly, crit)
             })
@@ -463,7 +460,7 @@ impl TableDoc {
             all_converged: true,
             method,
             optimisation,
-            normalisation: crate::normalise::description_for(echo.root.unwrap_or(crate::poly::MSIGN_ROOT)),
+            normalisation: crate::normalise::description_for(echo.root()),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
             rounded: None,
         }
@@ -522,7 +519,7 @@ impl TableDoc {
             all_converged: schedule.all_converged(),
             method: Method::Greedy,
             optimisation: None,
-            normalisation: crate::normalise::description_for(echo.root.unwrap_or(crate::poly::MSIGN_ROOT)),
+            normalisation: crate::normalise::description_for(echo.root()),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
             rounded: None,
         }
@@ -546,13 +543,7 @@ impl TableDoc {
 
     /// The exponent step r of the rows' polynomials x·q(x^r) (2: msign).
     pub fn root(&self) -> u32 {
-        self.config.root.unwrap_or(crate::poly::MSIGN_ROOT)
-    }
-
-    /// The exponents of a row of degree `degree`: 1, 1 + r, 1 + 2r, ….
-    pub fn exponents(&self, degree: u32) -> Vec<u32> {
-        let r = self.root();
-        (0..=(degree - 1) / r).map(|k| 1 + k * r).collect()
+        self.config.root()
     }
 
     /// Whether every row has the same degree.
@@ -633,8 +624,7 @@ impl TableDoc {
 
 /// The exponents a step records: 1, 1 + r, … for root r ≠ 2; none for msign.
 fn exponents(echo: &ConfigEcho, degree: u32) -> Option<Vec<u32>> {
-    let r = echo.root?;
-    Some((0..=(degree - 1) / r).map(|k| 1 + k * r).collect())
+    echo.root.map(|r| crate::poly::exponents(r, degree))
 }
 
 /// Both ends of `[a, b]` with `digits` significant digits plus as many as it
