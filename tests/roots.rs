@@ -245,6 +245,12 @@ fn adam_optimises_root_tables() {
     let topk = polar_coeffs::solve(&Config::from_yaml_str(&topk, "k.yaml").unwrap()).unwrap();
     let opt = topk.optimisation.as_ref().unwrap();
     assert!(opt.final_loss < opt.initial_loss, "{} -> {}", opt.initial_loss, opt.final_loss);
+    // limit_row is a greedy-table option: with Adam it is refused at its key,
+    // and a non-boolean value at its line.
+    let e = Config::from_yaml_str(&format!("{base}method: adam\nlimit_row: true\n"), "l.yaml").unwrap_err().to_string();
+    assert!(e.contains("limit_row") && e.contains("method: adam") && e.contains("l.yaml:7"), "{e}");
+    let e = Config::from_yaml_str(&format!("{base}limit_row: yes please\n"), "b.yaml").unwrap_err().to_string();
+    assert!(e.contains("b.yaml:6:12") && e.contains("boolean"), "{e}");
     let e = Config::from_yaml_str(&format!("{base}method: adam\ninit: {{preset: polar_express_2025}}\n"), "p.yaml")
         .unwrap_err()
         .to_string();
