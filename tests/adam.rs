@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bin, run_yaml, shipped};
+use common::{assert_run_refused, bin, run_yaml, shipped};
 
 use std::path::Path;
 
@@ -121,19 +121,11 @@ fn band_objective_finds_a_steep_row_in_a_band() {
 }
 
 fn refused(body: &str, message: &str) {
-    let dir = TempDir::new().unwrap();
-    let config = dir.path().join("bad.yaml");
-    std::fs::write(&config, format!("name: t\nmethod: adam\ndegree: 5\nsteps: 3\nlower: 1e-3\n{body}")).unwrap();
-    bin()
-        .arg("run")
-        .arg(&config)
-        .arg("--out")
-        .arg(dir.path().join("o"))
-        .assert()
-        .failure()
-        .code(1)
-        .stderr(predicate::str::contains(message));
-    assert!(!dir.path().join("o").exists());
+    assert_run_refused(
+        "bad.yaml",
+        &format!("name: t\nmethod: adam\ndegree: 5\nsteps: 3\nlower: 1e-3\n{body}"),
+        message,
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{bin, require};
+use common::{assert_run_refused, bin, require};
 
 use std::path::Path;
 use std::process::Command as StdCommand;
@@ -107,18 +107,11 @@ fn emit_re_emits_from_json_without_solving() {
 
 #[test]
 fn unknown_format_in_config_is_refused() {
-    let dir = TempDir::new().unwrap();
-    let config = dir.path().join("c.yaml");
-    std::fs::write(&config, "name: t\ndegree: 5\nsteps: 2\nlower: 1e-3\nemit:\n  formats: [json, fortran]\n").unwrap();
-    bin()
-        .arg("run")
-        .arg(&config)
-        .arg("--out")
-        .arg(dir.path().join("o"))
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("c.yaml:6:12: emit.formats = \"fortran\" is not allowed: a list of json, rust, python, c, csv, markdown, latex"));
-    assert!(!dir.path().join("o").exists());
+    assert_run_refused(
+        "c.yaml",
+        "name: t\ndegree: 5\nsteps: 2\nlower: 1e-3\nemit:\n  formats: [json, fortran]\n",
+        "c.yaml:6:12: emit.formats = \"fortran\" is not allowed: a list of json, rust, python, c, csv, markdown, latex",
+    );
 }
 
 /// The emitted `msign` runs in numpy on a fixed matrix whose normalised

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::bin;
+use common::{assert_run_refused, bin};
 
 use std::path::Path;
 
@@ -171,23 +171,12 @@ fn malformed_json_names_the_file_and_field() {
 
 #[test]
 fn plots_section_is_validated() {
-    let dir = TempDir::new().unwrap();
-    let config = dir.path().join("c.yaml");
     for (section, message) in [
         ("plots:\n  kinds: [histogram]\n", "c.yaml:6:10: plots.kinds = \"histogram\" is not allowed"),
         ("plots:\n  kinds: [singular_values]\n", "singular_values only with a verify section"),
         ("plots:\n  formats: [gif]\n", "plots.formats = \"gif\" is not allowed: a list of png, svg"),
         ("plots:\n  compare_with: [nope]\n", "plots.compare_with = \"nope\" is not allowed: preset names"),
     ] {
-        std::fs::write(&config, format!("name: t\ndegree: 5\nsteps: 2\nlower: 1e-3\n{section}")).unwrap();
-        bin()
-            .arg("run")
-            .arg(&config)
-            .arg("--out")
-            .arg(dir.path().join("o"))
-            .assert()
-            .failure()
-            .stderr(predicate::str::contains(message));
-        assert!(!dir.path().join("o").exists());
+        assert_run_refused("c.yaml", &format!("name: t\ndegree: 5\nsteps: 2\nlower: 1e-3\n{section}"), message);
     }
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{bin, run_yaml, shipped};
+use common::{assert_run_refused, bin, run_yaml, shipped};
 
 use nalgebra::DMatrix;
 use polar_coeffs::config::Config;
@@ -397,17 +397,11 @@ fn run_writes_verification_reports_from_the_config_section() {
     assert_eq!(report["runs"][1]["steps"][8]["row"], 6);
     assert!(std::fs::read_to_string(dir.path().join("v.verify.md")).unwrap().contains("| step | row |"));
     // A bad verify section is refused before anything is written.
-    let config = dir.path().join("v.yaml");
-    std::fs::write(&config, "name: w\ndegree: 5\nsteps: 6\nlower: 1e-3\nverify:\n  spectrum: flat\n").unwrap();
-    bin()
-        .arg("run")
-        .arg(&config)
-        .arg("--out")
-        .arg(dir.path().join("o2"))
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains("v.yaml:6:13: verify.spectrum = \"flat\" is not allowed"));
-    assert!(!dir.path().join("o2").exists());
+    assert_run_refused(
+        "v.yaml",
+        "name: w\ndegree: 5\nsteps: 6\nlower: 1e-3\nverify:\n  spectrum: flat\n",
+        "v.yaml:6:13: verify.spectrum = \"flat\" is not allowed",
+    );
 }
 
 /// Regression: a verification of an Adam table labelled it "greedy minimax"

@@ -33,6 +33,25 @@ pub fn run_yaml(yaml: &str) -> (tempfile::TempDir, serde_json::Value) {
     (dir, doc)
 }
 
+/// Runs `polar-coeffs run` on `yaml` saved as `file` in a fresh folder and
+/// checks the refusal: exit code 1, `needle` on stderr, no output folder.
+pub fn assert_run_refused(file: &str, yaml: &str, needle: &str) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let config = dir.path().join(file);
+    std::fs::write(&config, yaml).unwrap();
+    let out = dir.path().join("o");
+    bin()
+        .arg("run")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicates::str::contains(needle));
+    assert!(!out.exists(), "{yaml}: an output folder was written");
+}
+
 /// Whether an external tool runs. Under CI (`CI` set) a missing tool fails
 /// the test, so that a check never silently stops running; elsewhere the
 /// test prints a notice and skips the check.
