@@ -65,6 +65,7 @@ pub mod ident;
 pub mod io;
 pub mod names;
 pub mod normalise;
+pub mod operators;
 pub mod plot;
 pub mod poly;
 pub mod precision;

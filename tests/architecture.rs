@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first, and the top-level modules in each.
 const LAYERS: &[(&str, &[&str])] = &[
     ("base", &["precision", "poly", "presets", "rows", "ident", "names", "normalise", "io", "progress"]),
-    ("engines", &["remez", "schedule", "adam", "verify", "compare", "certify", "rounding", "curves", "plot"]),
+    (
+        "engines",
+        &["remez", "schedule", "adam", "verify", "operators", "compare", "certify", "rounding", "curves", "plot"],
+    ),
     ("documents", &["table"]),
     ("inputs", &["config"]),
     ("use cases", &["solve", "emit", "figures", "summary"]),

@@ -141,13 +141,15 @@ pub fn parse_shape(s: &str) -> Option<(usize, usize)> {
     (a > 0 && b > 0).then_some((a, b))
 }
 
-fn gaussian(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> DMatrix<f64> {
+/// i.i.d. N(0, 1) entries, filled column by column (reproducible for a seed).
+pub fn gaussian(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> DMatrix<f64> {
     // Column-major fill in a fixed order: reproducible for a seed.
     DMatrix::from_fn(rows, cols, |_, _| rng.sample::<f64, _>(StandardNormal))
 }
 
-/// The prescribed singular values (descending) of `spectrum` for `k` values.
-fn singular_values(spectrum: Spectrum, k: usize, lower: f64, rng: &mut ChaCha8Rng) -> Vec<f64> {
+/// The prescribed singular values (descending) of `spectrum` for `k` values
+/// in [ℓ, 1] (not for `gaussian`, which prescribes none).
+pub fn singular_values(spectrum: Spectrum, k: usize, lower: f64, rng: &mut ChaCha8Rng) -> Vec<f64> {
     let ln_l = lower.ln();
     let mut s: Vec<f64> = match spectrum {
         Spectrum::Gaussian => unreachable!("no prescribed spectrum"),
@@ -192,21 +194,8 @@ pub fn generate(spec: &MatrixSpec, max_elements: u64) -> Result<TestMatrix, Matr
     if !(spec.lower > 0.0 && spec.lower < 1.0) {
         return Err(MatrixError::Spec(format!("lower = {} is not allowed: a number in (0, 1)", spec.lower)));
     }
-    let (n, m) = (spec.rows.min(spec.cols), spec.rows.max(spec.cols));
-    let sigma = singular_values(spec.spectrum, n, spec.lower, &mut rng);
-    // Random orthonormal factors: the polar factors of Gaussian matrices
-    // (orthonormal rows; Haar-distributed).
-    let factor = |g: DMatrix<f64>| {
-        polar_reference(&g).map(|r| r.polar).map_err(|e| MatrixError::Spec(format!("random factor: {e}")))
-    };
-    let u = factor(gaussian(n, n, &mut rng))?;
-    let vt = factor(gaussian(n, m, &mut rng))?;
-    let mut us = u;
-    for (j, s) in sigma.iter().enumerate() {
-        us.column_mut(j).scale_mut(*s);
-    }
-    let short = us * vt; // n×m
-    let matrix = if spec.rows <= spec.cols { short } else { short.transpose() };
+    let sigma = singular_values(spec.spectrum, spec.rows.min(spec.cols), spec.lower, &mut rng);
+    let matrix = with_singular_values(spec.rows, spec.cols, &sigma, &mut rng)?;
     Ok(TestMatrix {
         m: matrix,
         prescribed: Some(sigma),
@@ -219,6 +208,38 @@ pub fn generate(spec: &MatrixSpec, max_elements: u64) -> Result<TestMatrix, Matr
             spec.seed
         ),
     })
+}
+
+/// Random orthonormal rows: the polar factor of an n×m (n ≤ m) Gaussian
+/// matrix (Haar-distributed).
+///
+/// # Errors
+///
+/// [`MatrixError::Spec`] if the eigensolver fails.
+pub fn random_orthonormal(n: usize, m: usize, rng: &mut ChaCha8Rng) -> Result<DMatrix<f64>, MatrixError> {
+    polar_reference(&gaussian(n, m, rng)).map(|r| r.polar).map_err(|e| MatrixError::Spec(format!("random factor: {e}")))
+}
+
+/// U diag(σ) Vᵀ of shape rows × cols with Haar-random U, V and the given
+/// singular values (descending, one per short-side dimension).
+///
+/// # Errors
+///
+/// [`MatrixError::Spec`] if the eigensolver fails.
+pub fn with_singular_values(
+    rows: usize,
+    cols: usize,
+    sigma: &[f64],
+    rng: &mut ChaCha8Rng,
+) -> Result<DMatrix<f64>, MatrixError> {
+    let (n, m) = (rows.min(cols), rows.max(cols));
+    let mut us = random_orthonormal(n, n, rng)?;
+    let vt = random_orthonormal(n, m, rng)?;
+    for (j, s) in sigma.iter().enumerate() {
+        us.column_mut(j).scale_mut(*s);
+    }
+    let short = us * vt; // n×m
+    Ok(if rows <= cols { short } else { short.transpose() })
 }
 
 /// Reads a 2-D float32/float64 `.npy` file (C or Fortran order, either byte

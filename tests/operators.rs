@@ -1,0 +1,154 @@
+//! The operators on msign against their f64 references: in f64 with enough
+//! steps every one matches to round-off (fixed seeds), and bad operands are
+//! refused by name.
+
+use polar_coeffs::operators::operands::{Operand, OperandSpec, Values, generate};
+use polar_coeffs::operators::{Formula, OperatorKind, OperatorOptions, OperatorReport, run};
+use polar_coeffs::presets::preset;
+use polar_coeffs::rows::CoefficientRows;
+use polar_coeffs::verify::Dtype;
+use polar_coeffs::verify::matrix::Spectrum;
+
+/// The Polar Express list: seven safety-scaled rows, then the quintic
+/// Newton–Schulz row (fixed point 1), repeated: enough steps reach round-off.
+fn table() -> CoefficientRows {
+    CoefficientRows::from_preset(&preset("polar-express-2025").unwrap())
+}
+
+fn f64_run(kind: OperatorKind, spec: &OperandSpec, steps: usize, options: OperatorOptions) -> OperatorReport {
+    let operands = generate(kind, spec, vec![], 1 << 24).unwrap();
+    let options = OperatorOptions { dtypes: vec![Dtype::F64], steps: Some(steps), ..options };
+    run(kind, &table(), 2, &operands, &options).unwrap()
+}
+
+fn metric(report: &OperatorReport, i: usize, name: &str) -> f64 {
+    let run = &report.results[i];
+    assert!(run.failure.is_none(), "{:?}", run.failure);
+    run.metrics[name]
+}
+
+#[test]
+fn mclip_every_formula_matches_the_svd_answer_in_f64() {
+    // 64×48, σ log-uniform in [0.01, 10].
+    let spec = OperandSpec { rows: 64, cols: 48, lower: 0.01, upper: 10.0, seed: 3, ..OperandSpec::default() };
+    let formulas = vec![Formula::V1, Formula::V2, Formula::V3, Formula::Leloykun, Formula::Clip];
+    let options = OperatorOptions { formulas, clip: [0.05, 2.0], ..OperatorOptions::default() };
+    let report = f64_run(OperatorKind::Mclip, &spec, 30, options);
+    assert_eq!(report.results.len(), 5);
+    for (i, run) in report.results.iter().enumerate() {
+        let e = metric(&report, i, "relative_error");
+        assert!(e <= 1e-10, "{:?}: relative error {e:e}", run.formula);
+        // The scalar model agrees with the measurement in f64.
+        let (m, p) = (run.metrics["spectral_norm"], run.predicted["spectral_norm"]);
+        assert!((m - p).abs() <= 1e-9 * p, "{:?}: spectral norm {m} vs predicted {p}", run.formula);
+    }
+}
+
+#[test]
+fn mstep_matches_the_svd_answer_in_f64() {
+    let spec = OperandSpec { rows: 40, cols: 56, lower: 0.01, upper: 10.0, seed: 4, ..OperandSpec::default() };
+    let report = f64_run(OperatorKind::Mstep, &spec, 30, OperatorOptions::default());
+    assert!(metric(&report, 0, "relative_error") <= 1e-10);
+}
+
+#[test]
+fn sylvester_residual_is_round_off() {
+    let spec = OperandSpec { rows: 24, cols: 16, lower: 0.05, upper: 2.0, seed: 5, ..OperandSpec::default() };
+    let report = f64_run(OperatorKind::Sylvester, &spec, 20, OperatorOptions::default());
+    assert!(metric(&report, 0, "relative_residual") <= 1e-10, "{report:?}");
+    assert!(metric(&report, 0, "relative_error") <= 1e-10);
+    // The error after every step is reported and falls to round-off.
+    let steps = &report.results[0].error_by_step;
+    assert_eq!(steps.len(), 20);
+    assert!(steps[0] > 1e-2 && steps[19] <= 1e-10, "{steps:?}");
+}
+
+#[test]
+fn square_and_inverse_square_roots_are_round_off() {
+    let spec = OperandSpec { rows: 30, cols: 30, lower: 1e-3, upper: 5.0, seed: 6, ..OperandSpec::default() };
+    for kind in [OperatorKind::Sqrt, OperatorKind::InvSqrt] {
+        let report = f64_run(kind, &spec, 20, OperatorOptions::default());
+        assert!(metric(&report, 0, "sqrt_relative_error") <= 1e-10, "{report:?}");
+        assert!(metric(&report, 0, "square_residual") <= 1e-10);
+        assert!(metric(&report, 0, "inv_sqrt_relative_error") <= 1e-10);
+        assert!(metric(&report, 0, "inverse_residual") <= 1e-10);
+    }
+}
+
+#[test]
+fn mcsgn_of_a_non_normal_matrix_is_round_off() {
+    let spec =
+        OperandSpec { rows: 20, cols: 20, lower: 0.05, upper: 1.0, condition: 10.0, seed: 7, ..OperandSpec::default() };
+    let report = f64_run(OperatorKind::Mcsgn, &spec, 20, OperatorOptions::default());
+    assert!(metric(&report, 0, "error_vs_reference") <= 1e-10, "{report:?}");
+    assert!(metric(&report, 0, "sign_residual") <= 1e-10);
+    assert!(metric(&report, 0, "commutator") <= 1e-10);
+}
+
+#[test]
+fn msign_grad_matches_finite_differences_on_every_shape() {
+    // A rectangular M makes A = M Oᵀ (or B) singular: the route needs the
+    // shift, small enough that its bias is below the tolerance, and the steps
+    // to carry eigenvalues near ε to 1.
+    for (rows, cols, epsilon) in [(8, 8, 0.0), (10, 6, 1e-9), (6, 10, 1e-9)] {
+        let spec = OperandSpec { rows, cols, lower: 0.1, upper: 1.0, seed: 8, ..OperandSpec::default() };
+        let options = OperatorOptions { epsilon, ..OperatorOptions::default() };
+        let report = f64_run(OperatorKind::MsignGrad, &spec, 40, options);
+        let fd = metric(&report, 0, "relative_error_vs_finite_differences");
+        assert!(fd <= 1e-6, "{rows}x{cols}: {fd:e}");
+        assert!(metric(&report, 0, "relative_error_vs_sylvester") <= 1e-7);
+        if rows == cols {
+            assert!(metric(&report, 0, "relative_error_vs_svd") <= 1e-10, "{report:?}");
+        } else {
+            assert!(!report.results[0].metrics.contains_key("relative_error_vs_svd"));
+        }
+    }
+}
+
+fn refused(kind: OperatorKind, operands: Vec<Operand>, needle: &str) {
+    let options = OperatorOptions { dtypes: vec![Dtype::F64], ..OperatorOptions::default() };
+    let e = run(kind, &table(), 2, &operands, &options).unwrap_err().to_string();
+    assert!(e.contains(needle), "{e}");
+}
+
+fn operand(name: &'static str, rows: usize, cols: usize, f: impl Fn(usize, usize) -> f64) -> Operand {
+    Operand { name, m: nalgebra::DMatrix::from_fn(rows, cols, f), description: "test".into() }
+}
+
+#[test]
+fn bad_operands_are_refused_by_name() {
+    refused(OperatorKind::Mcsgn, vec![operand("M", 3, 4, |i, j| (i + j) as f64)], "operand M: shape 3x4 is not square");
+    // A rotation: eigenvalues ±i.
+    let rot = operand("M", 2, 2, |i, j| [[0.0, -1.0], [1.0, 0.0]][i][j]);
+    refused(OperatorKind::Mcsgn, vec![rot], "its spectrum is not real");
+    let p = |name| operand(name, 3, 3, |i, j| if i == j { 1.0 } else { 0.0 });
+    let c = operand("C", 3, 2, |_, _| 1.0);
+    refused(OperatorKind::Sylvester, vec![p("A"), p("B"), c], "operand C: shape 3x2 does not fit");
+    let nonsym = operand("P", 2, 2, |i, j| [[1.0, 0.5], [0.0, 1.0]][i][j]);
+    refused(OperatorKind::Sqrt, vec![nonsym], "operand P: not symmetric");
+    let indefinite = operand("P", 2, 2, |i, j| [[1.0, 0.0], [0.0, -1.0]][i][j]);
+    refused(OperatorKind::Sqrt, vec![indefinite], "operand P: indefinite");
+    let singular = operand("P", 2, 2, |i, j| [[1.0, 0.0], [0.0, 0.0]][i][j]);
+    refused(OperatorKind::InvSqrt, vec![singular], "operand P: singular");
+    let m = operand("M", 3, 2, |i, j| (i * 2 + j) as f64 + 1.0);
+    refused(OperatorKind::MsignGrad, vec![m, operand("G", 2, 3, |_, _| 1.0)], "operand G: shape 2x3 differs");
+    // Without the shift a singular A (rectangular M) would be mapped to 0.
+    let m = operand("M", 3, 2, |i, j| (i * 2 + j) as f64 + if i == j { 5.0 } else { 0.0 });
+    refused(OperatorKind::MsignGrad, vec![m, operand("G", 3, 2, |_, _| 1.0)], "epsilon > 0");
+    let nan = operand("M", 2, 2, |i, _| if i == 0 { f64::NAN } else { 1.0 });
+    refused(OperatorKind::Mclip, vec![nan], "operand M");
+}
+
+#[test]
+fn generated_operands_have_their_layout() {
+    let spec = OperandSpec { rows: 64, cols: 32, values: Values::TwoSegment, upper: 1000.0, ..OperandSpec::default() };
+    let ops = generate(OperatorKind::Mclip, &spec, vec![], 1 << 20).unwrap();
+    let sigma = polar_coeffs::operators::reference::singular_values(&ops[0].m).unwrap();
+    assert_eq!(sigma.len(), 32);
+    assert!((sigma[0] - 1000.0).abs() < 1e-9 && (sigma[3] - 1.0).abs() < 1e-9, "{sigma:?}");
+    assert!(sigma[31].abs() < 1e-6);
+    // The non-square refusal of a square-only operator.
+    let wide = OperandSpec { rows: 4, cols: 5, ..OperandSpec::default() };
+    assert!(generate(OperatorKind::Mcsgn, &wide, vec![], 1 << 20).unwrap_err().to_string().contains("square"));
+    let _ = Spectrum::LogUniform;
+}
