@@ -104,9 +104,87 @@ enum Command {
     /// Compare tables side by side: exact worst-case error per step, range of f,
     /// matmul cost, and (with --matrix or --shape) the error measured in bf16.
     Compare(CompareArgs),
+    /// Run an operator built on msign with a table on real matrices (generated or .npy)
+    /// in f64, f32, bf16 or fp16, measured against an f64 reference: msign, mcsgn,
+    /// sylvester, sqrt, inv-sqrt, root, mclip, mstep, msign-grad.
+    Operator(OperatorArgs),
     /// Redraw figures from JSON files written earlier (tables, verifications,
     /// comparisons), without solving again.
     Plot(PlotArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct OperatorArgs {
+    /// The operator: msign, mcsgn, sylvester, sqrt, inv-sqrt, root, mclip, mstep, msign-grad.
+    #[arg(value_name = "NAME")]
+    name: String,
+    /// A published table by name (see `verify --table help`).
+    #[arg(long, value_name = "PRESET", conflicts_with_all = ["json", "config"])]
+    table: Option<String>,
+    /// A JSON table written by `run` (msign, or the root family for `root`).
+    #[arg(long, value_name = "FILE", conflicts_with = "config")]
+    json: Option<PathBuf>,
+    /// A run config (solved now) or a YAML file of literal rows.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// mclip formulas, comma-separated: v1, v2, v3, leloykun, clip (default the first four).
+    #[arg(long, value_name = "LIST")]
+    formula: Option<String>,
+    /// The operand M from a 2-D .npy file (the same as --operand M=FILE).
+    #[arg(long, value_name = "FILE.npy")]
+    matrix: Option<PathBuf>,
+    /// An operand from a .npy file: M, A, B, C, P or G (repeat for several).
+    #[arg(long = "operand", value_name = "NAME=FILE.npy")]
+    operand: Vec<String>,
+    /// Shape of generated operands: M, C, G are NxM, A is NxN, B is MxM; P is NxN (MxM for root). Default 128x128.
+    #[arg(long, value_name = "NxM")]
+    shape: Option<String>,
+    /// Layout of generated singular values / eigenvalues: gaussian, log_uniform (default), clustered, geometric,
+    /// uniform, outliers, two_segment, wishart.
+    #[arg(long, value_name = "KIND")]
+    spectrum: Option<String>,
+    /// Smallest prescribed value (default 1e-3).
+    #[arg(long, value_name = "L")]
+    lower: Option<String>,
+    /// Largest prescribed value (default 1; 1000 for two_segment).
+    #[arg(long, value_name = "U")]
+    upper: Option<String>,
+    /// Eigenvector condition number of a generated mcsgn operand (default 1: symmetric).
+    #[arg(long, value_name = "K")]
+    condition: Option<String>,
+    /// Multiple of the identity added to a generated P (default 0).
+    #[arg(long, value_name = "S")]
+    shift: Option<String>,
+    /// RNG seed (default 0).
+    #[arg(long, value_name = "S")]
+    seed: Option<String>,
+    /// Arithmetics, comma-separated: f64, f32, bf16, fp16 (default f64, f32, bf16).
+    #[arg(long, value_name = "LIST")]
+    dtype: Option<String>,
+    /// Steps per table application (default: the table's row count).
+    #[arg(long, value_name = "T")]
+    steps: Option<String>,
+    /// Past the last row: repeat-last (default) or cycle.
+    #[arg(long, value_name = "POLICY")]
+    beyond: Option<String>,
+    /// Shift of the definite blocks (sylvester, msign-grad) and of P0 (roots), relative to the normalisation.
+    #[arg(long, value_name = "E")]
+    epsilon: Option<String>,
+    /// s of G P^(-s/r) (root; default 1).
+    #[arg(long, value_name = "S")]
+    power: Option<String>,
+    /// [alpha, beta] of the clip formula, as ALPHA,BETA (default 0,1).
+    #[arg(long, value_name = "ALPHA,BETA")]
+    clip: Option<String>,
+    /// Refuse operands with more elements than this (checked before allocating).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ELEMENTS)]
+    max_elements: u64,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
+    format: VerifyFormat,
+    /// Also write <NAME>.json, <NAME>.md and the figures into this folder.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -322,7 +400,14 @@ fn output_format(s: &str) -> Result<OutputFormat, String> {
 /// The flag a config key is set by on the command line: `emit.const_name` is
 /// `--const-name`, `verify.shape` is `--shape`.
 fn flag_for(key: &str) -> String {
-    format!("--{}", key.trim_start_matches("emit.").trim_start_matches("verify.").replace('_', "-"))
+    let key = key.trim_start_matches("emit.").trim_start_matches("verify.");
+    match key.strip_prefix("operator.") {
+        Some("name") => "NAME".into(),
+        Some("dtypes") => "--dtype".into(),
+        Some("formulas") => "--formula".into(),
+        Some(k) => format!("--{}", k.replace('_', "-")),
+        None => format!("--{}", key.replace('_', "-")),
+    }
 }
 
 /// A config error from flags, naming the flag instead of the config key.
@@ -382,6 +467,7 @@ pub fn main() -> ExitCode {
         Command::Emit(args) => emit_command(args),
         Command::Compare(args) => compare_command(args),
         Command::Plot(args) => plot_command(args),
+        Command::Operator(args) => operator_command(args),
     };
     match result {
         Ok(_) if STDOUT_STATE.load(std::sync::atomic::Ordering::Relaxed) == 2 => ExitCode::FAILURE,
@@ -496,6 +582,73 @@ fn warn_failed_runs(report: &crate::verify::VerifyReport) -> bool {
     any
 }
 
+fn operator_command(args: OperatorArgs) -> anyhow::Result<ExitCode> {
+    let source = match (&args.table, &args.json, &args.config) {
+        (Some(name), _, _) => TableSource::Preset(name.clone()),
+        (None, Some(path), _) => TableSource::Json(path.clone()),
+        (None, None, Some(path)) => TableSource::Yaml(path.clone()),
+        (None, None, None) => anyhow::bail!("operator needs a table: --table PRESET, --json FILE or --config FILE"),
+    };
+    let (table, root) = app::source::resolve_with_root(&source).map_err(|e| match source {
+        TableSource::Preset(_) => anyhow::Error::msg(format!("--table {e}")),
+        _ => app_error(e),
+    })?;
+    let flag = |v: &Option<String>| v.clone().map(|v| (v, Origin::Flag));
+    let list =
+        |v: &Option<String>| v.clone().map(|v| (v.split(',').map(|s| s.trim().to_string()).collect(), Origin::Flag));
+    let settings = crate::config::OperatorSettings {
+        name: Some((args.name.clone(), Origin::Flag)),
+        formulas: list(&args.formula),
+        shape: flag(&args.shape),
+        spectrum: flag(&args.spectrum),
+        lower: flag(&args.lower),
+        upper: flag(&args.upper),
+        condition: flag(&args.condition),
+        shift: flag(&args.shift),
+        seed: flag(&args.seed),
+        dtypes: list(&args.dtype),
+        steps: flag(&args.steps),
+        beyond: flag(&args.beyond),
+        epsilon: flag(&args.epsilon),
+        power: flag(&args.power),
+        clip: list(&args.clip),
+    };
+    let config = settings.validate(root, args.max_elements, &Origin::Flag).map_err(flag_error)?;
+    let mut files = Vec::new();
+    if let Some(path) = &args.matrix {
+        files.push(("M".to_string(), path.clone()));
+    }
+    for item in &args.operand {
+        let Some((name, path)) = item.split_once('=') else {
+            anyhow::bail!("--operand {item:?} is not allowed: NAME=FILE.npy with NAME one of M, A, B, C, P, G");
+        };
+        files.push((name.trim().to_string(), PathBuf::from(path)));
+    }
+    let report = app::operator::run(&table, root, &config, &files, args.max_elements)
+        .map_err(|e| anyhow::Error::msg(e.0.replace("the element cap", "--max-elements")))?;
+    let written = match &args.out {
+        Some(dir) => app::operator::write(&report, dir).map_err(app_error)?,
+        None => vec![],
+    };
+    let text = match args.format {
+        VerifyFormat::Table => crate::operators::report::to_table(&report),
+        VerifyFormat::Json => crate::operators::report::to_json(&report),
+        VerifyFormat::Markdown => crate::operators::report::to_markdown(&report),
+    };
+    out!("{text}");
+    for file in &written {
+        eprintln!("wrote {}", file.display());
+    }
+    let mut failed = false;
+    for run in &report.results {
+        if let Some(why) = &run.failure {
+            eprintln!("warning: the {} run failed: {why}", run.dtype.as_str());
+            failed = true;
+        }
+    }
+    Ok(if failed { ExitCode::from(EXIT_NOT_CONVERGED) } else { ExitCode::SUCCESS })
+}
+
 fn emit_command(args: EmitArgs) -> anyhow::Result<ExitCode> {
     let formats =
         if args.format.is_empty() { vec![OutputFormat::Json, OutputFormat::Rust] } else { args.format.clone() };
@@ -607,6 +760,7 @@ fn solve_command(args: SolveArgs) -> anyhow::Result<ExitCode> {
         const_name: flag(args.const_name),
         element_type: flag(args.element_type),
         verify: None,
+        operator: None,
         plots: None,
         adam: None,
     };

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::compare::CompareReport;
 use crate::curves::{response, response_range};
 use crate::plot::{
-    Comparison, Convergence, ImageFormat, Line, PlotError, PlotKind, Response, SingularValues, StepErrors, render_files,
+    Comparison, Convergence, ImageFormat, Line, PlotError, PlotKind, Response, SingularValues, StepErrors, Transfer,
+    render_files,
 };
 use crate::precision::parse_decimal;
 use crate::rows::CoefficientRows;
@@ -214,4 +215,72 @@ pub fn comparison(report: &CompareReport) -> Result<Comparison, FigureError> {
         by_cost: by(true)?,
         cost_label: format!("cumulative GFLOP for a {}x{} matrix", report.shape[0], report.shape[1]),
     })
+}
+
+/// An operator report's figures in `dir`: for clipping, output against input
+/// singular values per formula and arithmetic beside the exact map; for
+/// iterations with a per-step result, its error against steps. Files are
+/// named `<operator>-singular-values` and `<operator>-convergence`, PNG and
+/// SVG. Nothing is written.
+///
+/// # Errors
+///
+/// [`FigureError`] when drawing fails.
+pub fn operator_figures(report: &crate::operators::OperatorReport, dir: &Path) -> Result<Rendered, FigureError> {
+    use crate::operators::{Formula, OperatorKind};
+    let name = report.operator.as_str();
+    let label = |r: &crate::operators::OperatorRun| match r.formula {
+        Some(f) => format!("{} {}", f.as_str(), r.dtype.as_str()),
+        None => r.dtype.as_str().to_string(),
+    };
+    let mut out = Vec::new();
+    if !report.sigma_in.is_empty() {
+        let [alpha, beta] = report.clip.unwrap_or([0.0, 1.0]);
+        let mut lines = Vec::new();
+        let ideal = |f: &dyn Fn(f64) -> f64, what: &str| Line {
+            label: format!("exact {what}"),
+            points: report.sigma_in.iter().rev().map(|&s| (s, f(s))).collect(),
+            dashed: true,
+        };
+        if report.operator == OperatorKind::Mstep {
+            lines.push(ideal(&|s| if s > 1.0 { 1.0 } else { 0.0 }, "step(sigma - 1)"));
+        } else {
+            lines.push(ideal(&|s: f64| s.min(1.0), "min(sigma, 1)"));
+            if report.results.iter().any(|r| r.formula == Some(Formula::Clip)) {
+                lines.push(ideal(&|s: f64| s.clamp(alpha.min(beta), beta), "clip to [alpha, beta]"));
+            }
+        }
+        for run in report.results.iter().filter(|r| !r.sigma_out.is_empty()) {
+            lines.push(Line {
+                label: label(run),
+                points: report.sigma_in.iter().zip(&run.sigma_out).rev().map(|(&a, &b)| (a, b)).collect(),
+                dashed: false,
+            });
+        }
+        let plot = Transfer {
+            title: format!("{name} with {} ({} steps): singular values", report.table, report.steps),
+            x_desc: "input singular value (both lists sorted)".into(),
+            y_desc: "output singular value".into(),
+            lines,
+        };
+        out.extend(render_files(&plot, &dir.join(format!("{name}-singular-values")), &ImageFormat::ALL)?);
+    }
+    let lines: Vec<Line> = report
+        .results
+        .iter()
+        .filter(|r| !r.error_by_step.is_empty())
+        .map(|r| Line {
+            label: label(r),
+            points: r.error_by_step.iter().enumerate().map(|(t, &e)| ((t + 1) as f64, e)).collect(),
+            dashed: false,
+        })
+        .collect();
+    if !lines.is_empty() {
+        let plot = Convergence {
+            title: format!("{name} with {}: relative error of the result after each step", report.table),
+            lines,
+        };
+        out.extend(render_files(&plot, &dir.join(format!("{name}-convergence")), &ImageFormat::ALL)?);
+    }
+    Ok(out)
 }

@@ -17,6 +17,7 @@
 
 pub mod compare;
 pub mod emit;
+pub mod operator;
 #[cfg(feature = "plots")]
 pub mod plot;
 pub mod run;

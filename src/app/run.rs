@@ -103,6 +103,10 @@ fn planned_files(config: &Config, out: &Path) -> Vec<PathBuf> {
         files.push(out.join(format!("{}.verify.json", config.name)));
         files.push(out.join(format!("{}.verify.md", config.name)));
     }
+    if config.operator.is_some() {
+        files.push(out.join(format!("{}.operator.json", config.name)));
+        files.push(out.join(format!("{}.operator.md", config.name)));
+    }
     files
 }
 
@@ -152,6 +156,13 @@ fn render_config(
         files.push((options.out.join(format!("{}.verify.json", doc.name)), verify_report::to_json(&report).into()));
         files.push((options.out.join(format!("{}.verify.md", doc.name)), verify_report::to_markdown(&report).into()));
         verification = Some(report);
+    }
+    if let Some(op) = &config.operator {
+        let report = super::operator::run(&doc.rows(), doc.root(), op, &[], DEFAULT_MAX_ELEMENTS)
+            .map_err(|e| format!("operator: {e}"))?;
+        let out = |ext: &str| options.out.join(format!("{}.operator.{ext}", doc.name));
+        files.push((out("json"), crate::operators::report::to_json(&report).into()));
+        files.push((out("md"), crate::operators::report::to_markdown(&report).into()));
     }
     let data_files = files.len();
     #[cfg(feature = "plots")]

@@ -62,34 +62,61 @@ pub(crate) fn msign_rows(doc: &TableDoc, file: &str) -> Result<CoefficientRows, 
     }
 }
 
+/// A table of either family: its rows, or the document they came from.
+enum Resolved {
+    Rows(CoefficientRows),
+    Doc(TableDoc, String),
+}
+
 /// The rows of a YAML file: literal rows, or a run config solved now.
-fn yaml_rows(path: &Path) -> Result<CoefficientRows, AppError> {
+fn yaml_rows(path: &Path) -> Result<Resolved, AppError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| AppError::new(format!("{file}: cannot read: {e}")))?;
     if is_rows_yaml(&text) {
-        return rows_from_yaml_str(&text, &file).map_err(|e| AppError::new(e.to_string()));
+        return rows_from_yaml_str(&text, &file).map(Resolved::Rows).map_err(|e| AppError::new(e.to_string()));
     }
     let config = Config::from_yaml_str(&text, &file).map_err(|e| AppError::new(e.to_string()))?;
     let doc = solve(&config).map_err(|e| AppError::new(format!("{file}: {e}")))?;
-    msign_rows(&doc, &file)
+    Ok(Resolved::Doc(doc, file))
 }
 
-/// The table a source names.
+/// The msign table a source names (a root-family table is refused).
 ///
 /// # Errors
 ///
 /// [`AppError`] naming the file or preset.
 pub fn resolve(source: &TableSource) -> Result<CoefficientRows, AppError> {
+    match resolve_family(source)? {
+        Resolved::Rows(rows) => Ok(rows),
+        Resolved::Doc(doc, file) => msign_rows(&doc, &file),
+    }
+}
+
+/// The table a source names, of either family, with its exponent step r
+/// (2 for msign tables, presets and literal rows).
+///
+/// # Errors
+///
+/// [`AppError`] naming the file or preset.
+pub fn resolve_with_root(source: &TableSource) -> Result<(CoefficientRows, u32), AppError> {
+    Ok(match resolve_family(source)? {
+        Resolved::Rows(rows) => (rows, crate::poly::MSIGN_ROOT),
+        Resolved::Doc(doc, _) => (doc.rows(), doc.root()),
+    })
+}
+
+fn resolve_family(source: &TableSource) -> Result<Resolved, AppError> {
+    let json = |path: &Path| Ok(Resolved::Doc(read_table_json(path)?, path.display().to_string()));
     match source {
-        TableSource::Preset(name) => preset_rows(name),
-        TableSource::Json(path) => msign_rows(&read_table_json(path)?, &path.display().to_string()),
+        TableSource::Preset(name) => preset_rows(name).map(Resolved::Rows),
+        TableSource::Json(path) => json(path),
         TableSource::Yaml(path) => yaml_rows(path),
         TableSource::Auto(spec) => {
             let path = Path::new(spec);
             if path.is_file() {
-                if spec.ends_with(".json") { msign_rows(&read_table_json(path)?, spec) } else { yaml_rows(path) }
+                if spec.ends_with(".json") { json(path) } else { yaml_rows(path) }
             } else {
-                preset_rows(spec).map_err(|_| {
+                preset_rows(spec).map(Resolved::Rows).map_err(|_| {
                     AppError::new(format!(
                         "{spec:?} is neither a file nor a known preset; the presets are: {}",
                         PRESET_NAMES.join(", ")

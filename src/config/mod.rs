@@ -17,10 +17,11 @@
 //! The parts, one job each: [`error`] (origins and errors), `raw` (the YAML
 //! as written, scalars kept as text, turned into [`Settings`]), `settings`
 //! (the top-level keys validated), `adam` (the Adam method's sections),
-//! `sections` (`verify` and `plots`), `rows` (the literal-rows YAML reader).
+//! `sections` (`verify` and `plots`), `operator` (the `operator` section), `rows` (the literal-rows YAML reader).
 
 mod adam;
 pub mod error;
+mod operator;
 mod raw;
 mod rows;
 mod sections;
@@ -30,6 +31,7 @@ use std::path::Path;
 
 pub use adam::{AdamSections, InitSettings, ObjectiveSettings, PenaltySettings};
 pub use error::{ConfigError, Origin};
+pub use operator::{MAX_POWER, OperatorConfig, OperatorSettings};
 pub use raw::{DecimalText, DegreeSpec};
 pub use rows::{is_rows_yaml, rows_from_yaml_str};
 pub use sections::{PlotSettings, VerifySettings};
@@ -71,6 +73,8 @@ pub struct Config {
     pub verify: Option<VerifyConfig>,
     /// The `plots` section: what `run` draws, if anything.
     pub plots: Option<PlotConfig>,
+    /// The `operator` section: an operator `run` applies the table in.
+    pub operator: Option<OperatorConfig>,
     /// `method: adam` and its sections (absent: the greedy method).
     pub adam: Option<AdamConfig>,
 }

@@ -9,8 +9,8 @@ use serde_saphyr::{Location, Spanned};
 
 use super::adam::{AdamKeys, CompareWithSetting};
 use super::{
-    AdamSections, ConfigError, InitSettings, ObjectiveSettings, Origin, PenaltySettings, PlotSettings, Settings,
-    VerifySettings,
+    AdamSections, ConfigError, InitSettings, ObjectiveSettings, OperatorSettings, Origin, PenaltySettings,
+    PlotSettings, Settings, VerifySettings,
 };
 
 /// A number kept as the text the user wrote, so that it can be parsed by MPFR
@@ -118,6 +118,7 @@ struct RawConfig {
     max_iterations: Option<Spanned<DecimalText>>,
     emit: Option<RawEmit>,
     verify: Option<RawVerify>,
+    operator: Option<RawOperator>,
     plots: Option<RawPlots>,
     method: Option<Spanned<String>>,
     shared: Option<Spanned<bool>>,
@@ -232,6 +233,26 @@ struct RawVerify {
     beyond: Option<Spanned<String>>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOperator {
+    name: Option<Spanned<String>>,
+    formulas: Option<Spanned<Vec<String>>>,
+    shape: Option<Spanned<DecimalText>>,
+    spectrum: Option<Spanned<String>>,
+    lower: Option<Spanned<DecimalText>>,
+    upper: Option<Spanned<DecimalText>>,
+    condition: Option<Spanned<DecimalText>>,
+    shift: Option<Spanned<DecimalText>>,
+    seed: Option<Spanned<DecimalText>>,
+    dtypes: Option<Spanned<Vec<String>>>,
+    steps: Option<Spanned<DecimalText>>,
+    beyond: Option<Spanned<String>>,
+    epsilon: Option<Spanned<DecimalText>>,
+    power: Option<Spanned<DecimalText>>,
+    clip: Option<Spanned<Vec<DecimalText>>>,
+}
+
 /// The parser's error as `file:line:column: message`, without its source
 /// snippet (which would name the file `<input>`).
 pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ConfigError {
@@ -310,6 +331,23 @@ pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, Con
             dtypes: v.dtypes.map(|x| (x.value, o(&x.referenced))),
             steps: d(v.steps),
             beyond: s(v.beyond),
+        }),
+        operator: raw.operator.map(|v| OperatorSettings {
+            name: s(v.name),
+            formulas: v.formulas.map(|x| (x.value, o(&x.referenced))),
+            shape: d(v.shape),
+            spectrum: s(v.spectrum),
+            lower: d(v.lower),
+            upper: d(v.upper),
+            condition: d(v.condition),
+            shift: d(v.shift),
+            seed: d(v.seed),
+            dtypes: v.dtypes.map(|x| (x.value, o(&x.referenced))),
+            steps: d(v.steps),
+            beyond: s(v.beyond),
+            epsilon: d(v.epsilon),
+            power: d(v.power),
+            clip: v.clip.map(|x| (x.value.into_iter().map(|t| t.0).collect(), o(&x.referenced))),
         }),
         adam: match (raw.method, raw.shared, raw.objective, raw.penalties, raw.adam, raw.init, raw.fixed_rows) {
             (None, None, None, None, None, None, None) => None,

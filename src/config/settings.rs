@@ -4,7 +4,10 @@
 use rug::Float;
 
 use super::error::{invalid, missing};
-use super::{AdamSections, CHECK_PRECISION, Config, ConfigError, DegreeSpec, Origin, PlotSettings, VerifySettings};
+use super::{
+    AdamSections, CHECK_PRECISION, Config, ConfigError, DegreeSpec, OperatorSettings, Origin, PlotSettings,
+    VerifySettings,
+};
 use crate::ident::{CONST_NAME_RULE, check_const_name};
 pub use crate::ident::{default_const_name, is_plain_stem};
 use crate::names;
@@ -61,6 +64,8 @@ pub struct Settings {
     pub element_type: Option<Valued<String>>,
     /// The `verify` section.
     pub verify: Option<VerifySettings>,
+    /// The `operator` section.
+    pub operator: Option<OperatorSettings>,
     /// The `plots` section.
     pub plots: Option<PlotSettings>,
     /// `method` and the Adam sections (validated with the degrees).
@@ -243,6 +248,10 @@ impl Settings {
             },
             verify: match self.verify {
                 Some(v) => Some(v.validate()?),
+                None => None,
+            },
+            operator: match self.operator {
+                Some(v) => Some(v.validate_default(root, missing_origin)?),
                 None => None,
             },
         })

@@ -512,6 +512,54 @@ impl Plot for Convergence {
     }
 }
 
+/// Output against input on logarithmic axes (an operator's singular-value
+/// map: input σ against output σ, one line per formula, the ideal dashed).
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    /// Title.
+    pub title: String,
+    /// Label of the x axis.
+    pub x_desc: String,
+    /// Label of the y axis.
+    pub y_desc: String,
+    /// Lines (non-positive values are left out: log axes).
+    pub lines: Vec<Line>,
+}
+
+impl Plot for Transfer {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let positive: Vec<Line> = self
+            .lines
+            .iter()
+            .map(|l| Line {
+                points: l.points.iter().copied().filter(|&(x, y)| x > 0.0 && y > 0.0 && x.is_finite()).collect(),
+                ..l.clone()
+            })
+            .collect();
+        let (ylo, yhi) = y_range_log(&positive);
+        let xs = positive.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+        let (xlo, xhi) = xs.fold((f64::INFINITY, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
+        let (xlo, xhi) = if xlo.is_finite() { clamp_log(xlo / 1.2, xhi * 1.2) } else { (1e-3, 1.0) };
+        let lines: Vec<Line> = dashed_after_palette(&positive)
+            .into_iter()
+            .map(|l| Line { points: l.points.iter().map(|&(x, y)| (x, y.clamp(ylo, yhi))).collect(), ..l })
+            .collect();
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, text(22))
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(72)
+            .build_cartesian_2d((xlo..xhi).log_scale(), (ylo..yhi).log_scale())
+            .map_err(err)?;
+        let mut mesh = chart.configure_mesh();
+        error_mesh(&mut mesh, &self.x_desc, &self.y_desc).x_label_formatter(&|v| tick(*v)).draw().map_err(err)?;
+        for (i, line) in lines.iter().enumerate() {
+            draw_line(&mut chart, line, style(i))?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    }
+}
+
 /// (step, min, median, max) of the singular values at one step.
 pub type SigmaBand = (f64, f64, f64, f64);
 
