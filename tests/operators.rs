@@ -2,6 +2,9 @@
 //! steps every one matches to round-off (fixed seeds), and bad operands are
 //! refused by name.
 
+mod common;
+
+use common::{assert_run_refused, bin, npy_bytes, read_json};
 use polar_coeffs::operators::operands::{Operand, OperandSpec, Values, generate};
 use polar_coeffs::operators::{Formula, OperatorKind, OperatorOptions, OperatorReport, run};
 use polar_coeffs::presets::preset;
@@ -112,7 +115,7 @@ fn refused(kind: OperatorKind, operands: Vec<Operand>, needle: &str) {
 }
 
 fn operand(name: &'static str, rows: usize, cols: usize, f: impl Fn(usize, usize) -> f64) -> Operand {
-    Operand { name, m: nalgebra::DMatrix::from_fn(rows, cols, f), description: "test".into() }
+    Operand { name, m: nalgebra::DMatrix::from_fn(rows, cols, f), description: "test".into(), values: None }
 }
 
 #[test]
@@ -151,4 +154,123 @@ fn generated_operands_have_their_layout() {
     let wide = OperandSpec { rows: 4, cols: 5, ..OperandSpec::default() };
     assert!(generate(OperatorKind::Mcsgn, &wide, vec![], 1 << 20).unwrap_err().to_string().contains("square"));
     let _ = Spectrum::LogUniform;
+}
+
+// The command-line contract.
+
+#[test]
+fn operator_command_prints_json_and_writes_its_set() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = dir.path().join("o");
+    let assert = bin()
+        .args(["operator", "mclip", "--table", "polar-express-2025", "--shape", "48x32", "--spectrum", "two_segment"])
+        .args(["--steps", "4", "--dtype", "f64,bf16", "--formula", "v2,v3", "--format", "json", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let printed: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(printed["operator"], "mclip");
+    assert_eq!(printed["results"].as_array().unwrap().len(), 4);
+    assert_eq!(printed["results"][0]["formula"], "v2");
+    assert!(printed["results"][0]["metrics"]["spectral_norm"].as_f64().unwrap() > 1.0);
+    assert_eq!(printed["sigma_in"].as_array().unwrap().len(), 32);
+    // The same report on disk, with its Markdown and figures.
+    assert_eq!(read_json(&out.join("mclip.json")), printed);
+    for f in ["mclip.md", "mclip-singular-values.png", "mclip-singular-values.svg"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn operator_results_are_deterministic() {
+    let run = || {
+        bin()
+            .args(["operator", "msign-grad", "--table", "polar-express-2025", "--shape", "6x9", "--epsilon", "1e-3"])
+            .args(["--format", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn npy_operands_are_read() {
+    let dir = tempfile::TempDir::new().unwrap();
+    // P = [[4, 1], [1, 3]] (symmetric positive definite).
+    let p = dir.path().join("p.npy");
+    std::fs::write(&p, npy_bytes("<f8", false, "(2, 2)", &[4.0, 1.0, 1.0, 3.0], 2, 2)).unwrap();
+    let assert = bin()
+        .args(["operator", "sqrt", "--table", "polar-express-2025", "--steps", "12", "--dtype", "f64"])
+        .arg("--operand")
+        .arg(format!("P={}", p.display()))
+        .args(["--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert!(report["operands"][0]["description"].as_str().unwrap().contains("p.npy"));
+    assert!(report["results"][0]["metrics"]["sqrt_relative_error"].as_f64().unwrap() < 1e-12);
+}
+
+/// Refused with exit 1, `needle` on stderr and no output folder.
+fn cli_refused(args: &[&str], needle: &str) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = dir.path().join("o");
+    bin()
+        .arg("operator")
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .failure()
+        .code(1)
+        .stderr(predicates::str::contains(needle));
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_operator_input_is_refused_by_name() {
+    let t = ["--table", "polar-express-2025"];
+    cli_refused(&["mcsgn", t[0], t[1], "--shape", "4x6"], "not allowed for mcsgn: its operand is square");
+    cli_refused(&["mcsgn", t[0], t[1], "--shape", "6x6", "--spectrum", "gaussian"], "its spectrum is not real");
+    cli_refused(&["blur", t[0], t[1]], "NAME = \"blur\" is not allowed");
+    cli_refused(&["mclip", t[0], t[1], "--formula", "v9"], "--formula");
+    cli_refused(&["sqrt", t[0], t[1], "--formula", "v1"], "only with name: mclip");
+    cli_refused(&["mclip", t[0], t[1], "--operand", "Q=x.npy"], "operand \"Q\" is not an operand of mclip");
+    cli_refused(&["mclip", t[0], t[1], "--operand", "M"], "NAME=FILE.npy");
+    cli_refused(&["mclip", t[0], t[1], "--matrix", "/nonexistent.npy"], "operand M: /nonexistent.npy");
+    cli_refused(&["mclip", t[0], t[1], "--clip", "2,1"], "--clip");
+    cli_refused(&["msign-grad", t[0], t[1], "--shape", "6x4"], "epsilon > 0");
+    cli_refused(&["root", t[0], t[1], "--shape", "4x4", "--spectrum", "wishart", "--power", "0"], "--power");
+    cli_refused(&["mclip"], "operator needs a table");
+    // A root-family table runs only `root`.
+    let roots = common::shipped("roots_r3.yaml");
+    cli_refused(&["mclip", "--config", roots.to_str().unwrap()], "root with a root-family table");
+}
+
+#[test]
+fn run_configs_with_an_operator_section_write_its_report() {
+    let (dir, _) = common::run_yaml(
+        "name: op\ndegree: 5\nsteps: 6\nlower: 1e-3\noperator:\n  name: mcsgn\n  shape: 12x12\n  condition: 3\n  steps: 12\n  dtypes: [f64]\n",
+    );
+    let report = read_json(&dir.path().join("op.operator.json"));
+    assert_eq!(report["operator"], "mcsgn");
+    // The smallest eigenvalue, 1e-3/sqrt(tr M^2), is below the table's lower
+    // end: the scalar model predicts what is left, and the run measures it.
+    let measured = report["results"][0]["metrics"]["error_vs_reference"].as_f64().unwrap();
+    let predicted = report["results"][0]["predicted"]["max_eigenvalue_error"].as_f64().unwrap();
+    assert!(measured < 1e-3 && (measured - predicted).abs() <= 0.1 * predicted, "{measured} vs {predicted}");
+    assert!(dir.path().join("op.operator.md").is_file());
+    assert_run_refused(
+        "bad.yaml",
+        "name: bad\ndegree: 5\nsteps: 2\nlower: 1e-3\noperator:\n  name: blur\n",
+        "operator.name",
+    );
+    assert_run_refused(
+        "bad.yaml",
+        "name: bad\ndegree: 5\nsteps: 2\nlower: 1e-3\noperator:\n  name: mclip\n  shape: 9\n",
+        "line 7",
+    );
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_run_refused, bin, run_yaml, shipped};
+use common::{assert_run_refused, bin, npy_bytes, run_yaml, shipped};
 
 use nalgebra::DMatrix;
 use polar_coeffs::config::Config;
@@ -155,38 +155,6 @@ fn fp16_overflow_is_a_failed_run() {
 #[test]
 fn bf16_emulation_matches_a_plain_implementation() {
     emulation_matches_plain(Storage::Bf16, round_bf16, naive_bf16_step, 8, f32::MIN_POSITIVE);
-}
-
-/// The bytes of an `.npy` file holding `values` (row-major values of a rows×cols
-/// matrix), written by hand: version 1.0, header padded to 64 bytes.
-fn npy_bytes(descr: &str, fortran: bool, shape: &str, values: &[f64], rows: usize, cols: usize) -> Vec<u8> {
-    let mut header = format!(
-        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
-        if fortran { "True" } else { "False" }
-    );
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    let order: Vec<f64> = if fortran {
-        (0..cols).flat_map(|j| (0..rows).map(move |i| values[i * cols + j])).collect()
-    } else {
-        values.to_vec()
-    };
-    for v in order {
-        match descr {
-            "<f8" => out.extend_from_slice(&v.to_le_bytes()),
-            ">f8" => out.extend_from_slice(&v.to_be_bytes()),
-            "<f4" => out.extend_from_slice(&(v as f32).to_le_bytes()),
-            "<f2" => out.extend_from_slice(&half::f16::from_f64(v).to_le_bytes()),
-            ">f2" => out.extend_from_slice(&half::f16::from_f64(v).to_be_bytes()),
-            _ => out.extend_from_slice(&(v as f32).to_be_bytes()),
-        }
-    }
-    out
 }
 
 #[test]

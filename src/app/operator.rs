@@ -38,7 +38,7 @@ pub fn run(
             return Err(AppError::new(format!("operand {role} is given twice")));
         }
         let m = read_npy(path, max_elements).map_err(|e| AppError::new(format!("operand {role}: {e}")))?;
-        given.push(Operand { name: role, m: m.m, description: m.description });
+        given.push(Operand { name: role, m: m.m, description: m.description, values: None });
     }
     let operands = generate(config.kind, &config.operands, given, max_elements)
         .map_err(|e| AppError::new(format!("operands: {e}")))?;

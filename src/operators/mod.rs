@@ -479,8 +479,6 @@ struct Prepared {
     mats: Vec<DMatrix<f64>>,
     /// The references of the results.
     refs: Vec<DMatrix<f64>>,
-    /// Whether M was transposed to tall.
-    transposed: bool,
     /// Root iteration: normaliser, starts, output scales, r, s.
     roots: Option<(f64, Vec<DMatrix<f64>>, Vec<f64>, u32, u32)>,
     /// Scalar predictions (per formula for mclip).
@@ -506,7 +504,6 @@ fn prepare(
         kind,
         mats: vec![],
         refs: vec![],
-        transposed: false,
         roots: None,
         predictions: vec![],
         sigma_in: vec![],
@@ -687,10 +684,14 @@ fn prepare(
             p.note = "eigendecomposition of P (f64)".into();
         }
         OperatorKind::Mclip | OperatorKind::Mstep => {
-            let m = &get(operands, "M")?.m;
-            p.transposed = m.nrows() < m.ncols();
-            let tall = if p.transposed { m.transpose() } else { m.clone() };
-            let sigma = reference::singular_values(&tall).map_err(reference_error)?;
+            let op = get(operands, "M")?;
+            let m = &op.m;
+            let tall = if m.nrows() < m.ncols() { m.transpose() } else { m.clone() };
+            // Prescribed values are exact; the Gram route's are not below sqrt(eps) sigma_max.
+            let sigma = match &op.values {
+                Some(v) => v.clone(),
+                None => reference::singular_values(&tall).map_err(reference_error)?,
+            };
             let [alpha, beta] = options.clip;
             let exact_of = |formula: Option<Formula>| -> Box<dyn Fn(f64) -> f64> {
                 match (kind, formula) {

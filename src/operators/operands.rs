@@ -96,6 +96,10 @@ pub struct Operand {
     pub m: DMatrix<f64>,
     /// Where it came from.
     pub description: String,
+    /// Its prescribed singular values (descending) when it was generated
+    /// with them: exact, where the Gram route loses values below
+    /// √ε·σ_max.
+    pub values: Option<Vec<f64>>,
 }
 
 /// The operand names of an operator, in drawing order.
@@ -167,13 +171,14 @@ fn general(
     rng: &mut ChaCha8Rng,
 ) -> Result<Operand, MatrixError> {
     if matches!(spec.values, Values::Shaped(Spectrum::Gaussian) | Values::Wishart) {
-        return Ok(Operand { name, m: gaussian(n, m, rng), description: format!("{n}x{m} Gaussian") });
+        return Ok(Operand { name, m: gaussian(n, m, rng), description: format!("{n}x{m} Gaussian"), values: None });
     }
     let sigma = values(spec, n.min(m), rng)?;
     Ok(Operand {
         name,
         m: with_singular_values(n, m, &sigma, rng)?,
         description: format!("{n}x{m} with singular {}", layout(spec)),
+        values: Some(sigma),
     })
 }
 
@@ -198,7 +203,7 @@ fn spd(name: &'static str, n: usize, spec: &OperandSpec, rng: &mut ChaCha8Rng) -
         }
     }
     let shift = if spec.shift != 0.0 { format!(" + {} I", spec.shift) } else { String::new() };
-    Ok(Operand { name, m: p, description: format!("{n}x{n} symmetric, {what}{shift}") })
+    Ok(Operand { name, m: p, description: format!("{n}x{n} symmetric, {what}{shift}"), values: None })
 }
 
 /// A square operand V Λ V⁻¹ with real eigenvalues of alternating sign whose
@@ -211,7 +216,7 @@ fn real_spectrum(
     rng: &mut ChaCha8Rng,
 ) -> Result<Operand, MatrixError> {
     if matches!(spec.values, Values::Shaped(Spectrum::Gaussian) | Values::Wishart) {
-        return Ok(Operand { name, m: gaussian(n, n, rng), description: format!("{n}x{n} Gaussian") });
+        return Ok(Operand { name, m: gaussian(n, n, rng), description: format!("{n}x{n} Gaussian"), values: None });
     }
     if !(spec.condition >= 1.0 && spec.condition.is_finite()) {
         return Err(MatrixError::Spec(format!("condition = {} is not allowed: a number >= 1", spec.condition)));
@@ -235,6 +240,7 @@ fn real_spectrum(
     }
     Ok(Operand {
         name,
+        values: None,
         m: vl * v_inv,
         description: format!(
             "{n}x{n} with real eigenvalues of alternating sign, magnitudes: {}; eigenvector condition number {}",
@@ -277,12 +283,18 @@ pub fn generate(
         let mut op = match (kind, role) {
             (OperatorKind::Mcsgn, _) => real_spectrum(role, n, spec, &mut rng)?,
             (_, "A" | "B" | "P") => spd(role, r, spec, &mut rng)?,
-            (OperatorKind::Root, "G") if n == m => {
-                Operand { name: role, m: DMatrix::identity(n, n), description: format!("{n}x{n} identity") }
-            }
-            (_, "C" | "G") => {
-                Operand { name: role, m: gaussian(r, c, &mut rng), description: format!("{r}x{c} Gaussian") }
-            }
+            (OperatorKind::Root, "G") if n == m => Operand {
+                name: role,
+                m: DMatrix::identity(n, n),
+                description: format!("{n}x{n} identity"),
+                values: None,
+            },
+            (_, "C" | "G") => Operand {
+                name: role,
+                m: gaussian(r, c, &mut rng),
+                description: format!("{r}x{c} Gaussian"),
+                values: None,
+            },
             _ => general(role, r, c, spec, &mut rng)?,
         };
         op.description = format!("{}, seed {}", op.description, spec.seed);
