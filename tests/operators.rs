@@ -271,6 +271,6 @@ fn run_configs_with_an_operator_section_write_its_report() {
     assert_run_refused(
         "bad.yaml",
         "name: bad\ndegree: 5\nsteps: 2\nlower: 1e-3\noperator:\n  name: mclip\n  shape: 9\n",
-        "line 7",
+        "bad.yaml:7:10: operator.shape",
     );
 }
