@@ -489,6 +489,9 @@ fn every_shipped_greedy_config_round_trips() {
         if name.starts_with("adam") {
             continue; // the Adam configs run for minutes; a small Adam table round-trips below
         }
+        if name.ends_with("_experiment") {
+            continue; // their tables are polar_express_2025's and roots_r4's; tests/operators.rs runs them
+        }
         let dir = TempDir::new().unwrap();
         let copy = dir.path().join("c.yaml");
         // The shipped formats, and every other one.

@@ -274,3 +274,59 @@ fn run_configs_with_an_operator_section_write_its_report() {
         "bad.yaml:7:10: operator.shape",
     );
 }
+
+// The published experiments, from their shipped configs.
+
+/// The operator report a shipped experiment config writes.
+fn experiment(name: &str) -> serde_json::Value {
+    let dir = tempfile::TempDir::new().unwrap();
+    bin()
+        .arg("run")
+        .arg(common::shipped(&format!("{name}.yaml")))
+        .arg("--out")
+        .arg(dir.path())
+        .arg("--quiet")
+        .assert()
+        .success();
+    read_json(&dir.path().join(format!("{name}.operator.json")))
+}
+
+#[test]
+fn the_published_clipping_experiment_is_reproduced() {
+    // Published (4096 x 1024, bf16, 4 Polar Express rows): spectral norm about
+    // 700 / 250 / 1.5 / 13 and mean singular-value error about 20 / 10 / 0.5 /
+    // 0.7 for v1 / v2 / v3 / leloykun. Each within a factor of 2, v3 best, v1 worst.
+    let report = experiment("mclip_experiment");
+    let published = [("v1", 700.0, 20.0), ("v2", 250.0, 10.0), ("v3", 1.5, 0.5), ("leloykun", 13.0, 0.7)];
+    let results = report["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    for (run, (formula, norm, mean)) in results.iter().zip(published) {
+        assert_eq!(run["formula"], formula);
+        assert_eq!(run["dtype"], "bf16");
+        let got_norm = run["metrics"]["spectral_norm"].as_f64().unwrap();
+        let got_mean = run["metrics"]["mean_singular_value_error"].as_f64().unwrap();
+        assert!(got_norm / norm < 2.0 && norm / got_norm < 2.0, "{formula}: spectral norm {got_norm} vs {norm}");
+        assert!(got_mean / mean < 2.0 && mean / got_mean < 2.0, "{formula}: mean error {got_mean} vs {mean}");
+    }
+    let norms: Vec<f64> = results.iter().map(|r| r["metrics"]["spectral_norm"].as_f64().unwrap()).collect();
+    assert!(norms[2] < norms[3] && norms[3] < norms[1] && norms[1] < norms[0], "{norms:?}");
+}
+
+#[test]
+fn the_published_square_root_experiment_is_reproduced() {
+    // Published (d = 100, P = x x^T, 6 steps): mean |msqrt(P)^2 - P| about 2e-4.
+    let report = experiment("sqrt_experiment");
+    let f64_run = &report["results"][0];
+    assert_eq!(f64_run["dtype"], "f64");
+    let got = f64_run["metrics"]["mean_abs_square_residual"].as_f64().unwrap();
+    assert!(got / 2e-4 < 2.0 && 2e-4 / got < 2.0, "{got}");
+}
+
+#[test]
+fn the_published_root_experiment_is_reproduced() {
+    // Published (d = 1000, G 2d x d, P = x x^T + 0.001 I, r = 4, s = 1): mean
+    // |error| about 1e-3 in f64.
+    let report = experiment("root_experiment");
+    let got = report["results"][0]["metrics"]["mean_abs_error"].as_f64().unwrap();
+    assert!(got / 1e-3 < 3.0 && 1e-3 / got < 3.0, "{got}");
+}
