@@ -157,13 +157,19 @@ fn render_config(
         files.push((options.out.join(format!("{}.verify.md", doc.name)), verify_report::to_markdown(&report).into()));
         verification = Some(report);
     }
-    if let Some(op) = &config.operator {
-        let report = super::operator::run(&doc.rows(), doc.root(), op, &[], DEFAULT_MAX_ELEMENTS)
-            .map_err(|e| format!("operator: {e}"))?;
-        let out = |ext: &str| options.out.join(format!("{}.operator.{ext}", doc.name));
-        files.push((out("json"), crate::operators::report::to_json(&report).into()));
-        files.push((out("md"), crate::operators::report::to_markdown(&report).into()));
-    }
+    let operator_report = match &config.operator {
+        Some(op) => {
+            let report = super::operator::run(&doc.rows(), doc.root(), op, &[], DEFAULT_MAX_ELEMENTS)
+                .map_err(|e| format!("operator: {e}"))?;
+            let out = |ext: &str| options.out.join(format!("{}.operator.{ext}", doc.name));
+            files.push((out("json"), crate::operators::report::to_json(&report).into()));
+            files.push((out("md"), crate::operators::report::to_markdown(&report).into()));
+            Some(report)
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "plots"))]
+    let _ = operator_report;
     let data_files = files.len();
     #[cfg(feature = "plots")]
     let figure_dir = match &config.plots {
@@ -179,6 +185,9 @@ fn render_config(
                 crate::figures::table_figures(doc, &others, verification.as_ref(), &p.kinds, &dir, &p.formats)
                     .map_err(|e| format!("plots: {e}"))?;
             files.extend(figures);
+            if let Some(report) = &operator_report {
+                files.extend(crate::figures::operator_figures(report, &dir).map_err(|e| format!("plots: {e}"))?);
+            }
             Some(dir)
         }
         None => None,
