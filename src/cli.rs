@@ -185,6 +185,9 @@ struct OperatorArgs {
     /// Also write <NAME>.json, <NAME>.md and the figures into this folder.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -624,7 +627,8 @@ fn operator_command(args: OperatorArgs) -> anyhow::Result<ExitCode> {
         };
         files.push((name.trim().to_string(), PathBuf::from(path)));
     }
-    let report = app::operator::run(&table, root, &config, &files, args.max_elements)
+    let bar = Bar::new(args.quiet);
+    let report = app::operator::run(&table, root, &config, &files, args.max_elements, &bar)
         .map_err(|e| anyhow::Error::msg(e.0.replace("the element cap", "--max-elements")))?;
     let written = match &args.out {
         Some(dir) => app::operator::write(&report, dir).map_err(app_error)?,

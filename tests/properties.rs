@@ -79,6 +79,109 @@ fn config_text() -> impl Strategy<Value = String> {
     })
 }
 
+/// An `operator` section made of its keys and near-valid values.
+fn operator_section() -> impl Strategy<Value = String> {
+    let keys = prop::sample::select(vec![
+        "name",
+        "formulas",
+        "shape",
+        "spectrum",
+        "lower",
+        "upper",
+        "condition",
+        "shift",
+        "seed",
+        "dtypes",
+        "steps",
+        "beyond",
+        "epsilon",
+        "power",
+        "clip",
+        "extra",
+    ]);
+    let values = prop::sample::select(vec![
+        "mclip",
+        "root",
+        "sqrt",
+        "msign-grad",
+        "[v1, v3]",
+        "[v9]",
+        "4x4",
+        "0x4",
+        "4x",
+        "99999999x99999999",
+        "two_segment",
+        "wishart",
+        "gaussian",
+        "1e-3",
+        "0",
+        "-1",
+        "1e400",
+        "nan",
+        "[bf16, fp16]",
+        "[]",
+        "cycle",
+        "[0, 1]",
+        "[1, 0]",
+        "[1]",
+        "17",
+        "\"x\"",
+        "{}",
+    ]);
+    prop::collection::vec((keys, values), 0..8).prop_map(|entries| {
+        let mut s = String::from("name: t\ndegree: 5\nsteps: 2\nlower: 1e-3\noperator:\n");
+        for (k, v) in entries {
+            s.push_str(&format!("  {k}: {v}\n"));
+        }
+        s
+    })
+}
+
+/// A small operand: any shape up to 4×4, entries from a few hard values.
+fn small_operand() -> impl Strategy<Value = nalgebra::DMatrix<f64>> {
+    let entry = prop::sample::select(vec![0.0, 1.0, -1.0, 0.5, 1e-300, 1e300, 3.0, -2.0, 1e-8]);
+    (1usize..5, 1usize..5).prop_flat_map(move |(r, c)| {
+        prop::collection::vec(entry.clone(), r * c).prop_map(move |v| nalgebra::DMatrix::from_vec(r, c, v))
+    })
+}
+
+proptest! {
+    #![proptest_config(cases(300))]
+
+    #[test]
+    fn operator_sections_never_panic(text in operator_section()) {
+        let _ = Config::from_yaml_str(&text, "fuzz.yaml");
+    }
+
+    /// Every operator on arbitrary small operands returns a report or an
+    /// error; nothing panics (zero, huge, tiny, singular, non-square).
+    #[test]
+    fn operators_never_panic(
+        kind in prop::sample::select(vec!["msign", "mcsgn", "sylvester", "sqrt", "inv-sqrt", "root", "mclip", "mstep", "msign-grad"]),
+        a in small_operand(), b in small_operand(), c in small_operand(), epsilon in prop::sample::select(vec![0.0, 1e-3]),
+    ) {
+        use polar_coeffs::operators::{OperatorKind, OperatorOptions, run};
+        use polar_coeffs::operators::operands::{Operand, roles};
+        use polar_coeffs::verify::Dtype;
+        let kind = OperatorKind::parse(kind).unwrap();
+        let mats = [a, b, c];
+        let operands: Vec<Operand> = roles(kind)
+            .iter()
+            .zip(mats.iter())
+            .map(|(name, m)| Operand { name, m: m.clone(), description: "fuzz".into(), values: None })
+            .collect();
+        let table = polar_coeffs::rows::CoefficientRows::from_preset(&polar_coeffs::presets::preset("polar-express-2025").unwrap());
+        let options = OperatorOptions {
+            dtypes: vec![Dtype::F64, Dtype::Bf16, Dtype::Fp16],
+            steps: Some(3),
+            epsilon,
+            formulas: vec![polar_coeffs::operators::Formula::V1, polar_coeffs::operators::Formula::Leloykun, polar_coeffs::operators::Formula::Clip],
+            ..OperatorOptions::default()
+        };
+        let _ = run(kind, &table, 2, &operands, &options);
+    }
+}
+
 proptest! {
     #![proptest_config(cases(3000))]
 

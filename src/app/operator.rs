@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use super::AppError;
 use crate::config::OperatorConfig;
 use crate::operators::operands::{Operand, generate, roles};
-use crate::operators::{OperatorReport, run as run_operator};
+use crate::operators::{OperatorReport, run_with_progress};
+use crate::progress::Progress;
 use crate::rows::CoefficientRows;
 use crate::verify::matrix::read_npy;
 
@@ -23,6 +24,7 @@ pub fn run(
     config: &OperatorConfig,
     files: &[(String, PathBuf)],
     max_elements: u64,
+    progress: &dyn Progress,
 ) -> Result<OperatorReport, AppError> {
     let names = roles(config.kind);
     let mut given = Vec::new();
@@ -42,7 +44,14 @@ pub fn run(
     }
     let operands = generate(config.kind, &config.operands, given, max_elements)
         .map_err(|e| AppError::new(format!("operands: {e}")))?;
-    run_operator(config.kind, table, root, &operands, &config.options).map_err(|e| AppError::new(e.to_string()))
+    progress.set_message(&format!("{} with {}", config.kind.as_str(), table.name));
+    let report = run_with_progress(config.kind, table, root, &operands, &config.options, &mut |done, total| {
+        progress.set_length(total as u64);
+        progress.set_position(done as u64);
+    })
+    .map_err(|e| AppError::new(e.to_string()));
+    progress.finish();
+    report
 }
 
 /// Writes a report into `out` as one set: `<operator>.json`, `<operator>.md`

@@ -159,8 +159,9 @@ fn render_config(
     }
     let operator_report = match &config.operator {
         Some(op) => {
-            let report = super::operator::run(&doc.rows(), doc.root(), op, &[], DEFAULT_MAX_ELEMENTS)
-                .map_err(|e| format!("operator: {e}"))?;
+            let report =
+                super::operator::run(&doc.rows(), doc.root(), op, &[], DEFAULT_MAX_ELEMENTS, &crate::progress::Silent)
+                    .map_err(|e| format!("operator: {e}"))?;
             let out = |ext: &str| options.out.join(format!("{}.operator.{ext}", doc.name));
             files.push((out("json"), crate::operators::report::to_json(&report).into()));
             files.push((out("md"), crate::operators::report::to_markdown(&report).into()));

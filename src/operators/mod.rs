@@ -363,6 +363,23 @@ pub fn run(
     operands: &[Operand],
     options: &OperatorOptions,
 ) -> Result<OperatorReport, OperatorError> {
+    run_with_progress(kind, table, root, operands, options, &mut |_, _| {})
+}
+
+/// [`run`], calling `progress(done, total)` after the references and after
+/// every run (total = 1 + formulas × arithmetics).
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn run_with_progress(
+    kind: OperatorKind,
+    table: &CoefficientRows,
+    root: u32,
+    operands: &[Operand],
+    options: &OperatorOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<OperatorReport, OperatorError> {
     let rows64 = table.rows_f64()?;
     let rows32 = table.rows_f32()?;
     let steps = options.steps.unwrap_or(table.default_steps);
@@ -393,6 +410,8 @@ pub fn run(
     if formulas.is_empty() {
         return Err(OperatorError::Option("formulas: at least one clipping formula".into()));
     }
+    let total = 1 + formulas.len() * options.dtypes.len();
+    progress(1, total);
     for (index, formula) in formulas.into_iter().enumerate() {
         let job = prepared.job(formula, options);
         for &dtype in &options.dtypes {
@@ -441,6 +460,7 @@ pub fn run(
                 Err(e) => run.failure = Some(e),
             }
             results.push(run);
+            progress(1 + results.len(), total);
         }
     }
     Ok(OperatorReport {
