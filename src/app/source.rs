@@ -65,7 +65,7 @@ pub(crate) fn msign_rows(doc: &TableDoc, file: &str) -> Result<CoefficientRows, 
 /// A table of either family: its rows, or the document they came from.
 enum Resolved {
     Rows(CoefficientRows),
-    Doc(TableDoc, String),
+    Doc(Box<TableDoc>, String),
 }
 
 /// The rows of a YAML file: literal rows, or a run config solved now.
@@ -77,7 +77,7 @@ fn yaml_rows(path: &Path) -> Result<Resolved, AppError> {
     }
     let config = Config::from_yaml_str(&text, &file).map_err(|e| AppError::new(e.to_string()))?;
     let doc = solve(&config).map_err(|e| AppError::new(format!("{file}: {e}")))?;
-    Ok(Resolved::Doc(doc, file))
+    Ok(Resolved::Doc(Box::new(doc), file))
 }
 
 /// The msign table a source names (a root-family table is refused).
@@ -106,7 +106,7 @@ pub fn resolve_with_root(source: &TableSource) -> Result<(CoefficientRows, u32),
 }
 
 fn resolve_family(source: &TableSource) -> Result<Resolved, AppError> {
-    let json = |path: &Path| Ok(Resolved::Doc(read_table_json(path)?, path.display().to_string()));
+    let json = |path: &Path| Ok(Resolved::Doc(Box::new(read_table_json(path)?), path.display().to_string()));
     match source {
         TableSource::Preset(name) => preset_rows(name).map(Resolved::Rows),
         TableSource::Json(path) => json(path),

@@ -440,7 +440,7 @@ pub fn run_with_progress(
                 formula,
                 dtype,
                 metrics: BTreeMap::new(),
-                predicted: prepared.predicted(formula, options),
+                predicted: prepared.predicted(formula),
                 error_by_step: vec![],
                 sigma_out: vec![],
                 failure: None,
@@ -478,7 +478,7 @@ pub fn run_with_progress(
             .iter()
             .map(|o| OperandInfo { name: o.name.into(), shape: shape_of(o), description: o.description.clone() })
             .collect(),
-        reference: prepared.reference_note(),
+        reference: prepared.note.clone(),
         sigma_in: prepared.sigma_in.clone(),
         results,
         tool_version: crate::TOOL_VERSION.to_string(),
@@ -491,6 +491,16 @@ fn eval_root_row(row: &[f64], x: f64, r: u32) -> f64 {
     row.iter().rev().fold(0.0, |acc, c| acc * t + c) * x
 }
 
+/// The coupled root iteration's setting: normaliser, starts, output scales, r, s.
+#[derive(Clone)]
+struct RootsPlan {
+    norm: f64,
+    starts: Vec<DMatrix<f64>>,
+    out_scale: Vec<f64>,
+    r: u32,
+    s: u32,
+}
+
 /// Operands checked, references computed, scalar predictions ready.
 struct Prepared {
     kind: OperatorKind,
@@ -500,7 +510,7 @@ struct Prepared {
     /// The references of the results.
     refs: Vec<DMatrix<f64>>,
     /// Root iteration: normaliser, starts, output scales, r, s.
-    roots: Option<(f64, Vec<DMatrix<f64>>, Vec<f64>, u32, u32)>,
+    roots: Option<RootsPlan>,
     /// Scalar predictions (per formula for mclip).
     predictions: Vec<(Option<Formula>, BTreeMap<String, f64>)>,
     sigma_in: Vec<f64>,
@@ -567,7 +577,8 @@ fn prepare(
                 ));
             }
             let tr2: f64 = lambda.iter().map(|(re, _)| re * re).sum();
-            if !(work::trace_of_square(&op.m) > 0.0) {
+            let trace = work::trace_of_square(&op.m);
+            if trace.is_nan() || trace <= 0.0 {
                 return Err(operand_error("M", "tr(M^2) <= 0: no real scaling puts its eigenvalues in [-1, 1]"));
             }
             let worst =
@@ -698,7 +709,7 @@ fn prepare(
                 }
             };
             p.predictions = vec![(None, one("max_eigenvalue_relative_error", predicted_rel))];
-            p.roots = Some((norm, starts, out_scale, r, s));
+            p.roots = Some(RootsPlan { norm, starts, out_scale, r, s });
             p.refs = refs;
             p.mats = vec![ps];
             p.note = "eigendecomposition of P (f64)".into();
@@ -798,11 +809,9 @@ fn prepare(
                     reference::FD_MAX_ENTRIES
                 ));
             }
-            if m.m.is_square() {
-                if sigma.last().is_some_and(|&s| s > 0.0) {
-                    p.extra.push(("svd", reference::gradient_by_svd(&m.m, &g.m).map_err(reference_error)?));
-                    notes.push("the SVD closed form (square, full rank)".into());
-                }
+            if m.m.is_square() && sigma.last().is_some_and(|&s| s > 0.0) {
+                p.extra.push(("svd", reference::gradient_by_svd(&m.m, &g.m).map_err(reference_error)?));
+                notes.push("the SVD closed form (square, full rank)".into());
             }
             p.mats = vec![m.m.clone(), g.m.clone()];
             p.note = notes.join("; ");
@@ -883,7 +892,7 @@ impl Prepared {
                 Job::Sylvester { a: &self.mats[0], b: &self.mats[1], c: &self.mats[2], reference: &self.refs[0] }
             }
             OperatorKind::Sqrt | OperatorKind::InvSqrt | OperatorKind::Root => {
-                let (norm, starts, out_scale, r, s) = self.roots.clone().expect("prepared");
+                let RootsPlan { norm, starts, out_scale, r, s } = self.roots.clone().expect("prepared");
                 Job::Roots { p: &self.mats[0], norm, starts, out_scale, r, s, reference: &self.refs[0] }
             }
             OperatorKind::Mclip => Job::Clip { m: &self.mats[0], formula: formula.expect("formula"), alpha, beta },
@@ -892,12 +901,8 @@ impl Prepared {
         }
     }
 
-    fn predicted(&self, formula: Option<Formula>, _options: &OperatorOptions) -> BTreeMap<String, f64> {
+    fn predicted(&self, formula: Option<Formula>) -> BTreeMap<String, f64> {
         self.predictions.iter().find(|(f, _)| *f == formula).map(|(_, p)| p.clone()).unwrap_or_default()
-    }
-
-    fn reference_note(&self) -> String {
-        self.note.clone()
     }
 
     /// The metrics of a finished run (and output singular values for

@@ -228,9 +228,9 @@ fn real_spectrum(
         (0..n).map(|i| if n == 1 { 1.0 } else { spec.condition.powf(-(i as f64) / (n - 1) as f64) }).collect();
     let mut v = q1.clone();
     let mut v_inv_t = q1; // (V⁻¹)ᵀ = Q₁ D⁻¹ Q₂ᵀ
-    for i in 0..n {
-        v.column_mut(i).scale_mut(d[i]);
-        v_inv_t.column_mut(i).scale_mut(1.0 / d[i]);
+    for (i, di) in d.iter().enumerate() {
+        v.column_mut(i).scale_mut(*di);
+        v_inv_t.column_mut(i).scale_mut(1.0 / di);
     }
     let v = v * q2.transpose();
     let v_inv = (v_inv_t * q2.transpose()).transpose();
