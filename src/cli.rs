@@ -353,6 +353,10 @@ struct SolveArgs {
     /// Where the safety factor applies: after or inside (default after).
     #[arg(long, value_name = "MODE")]
     safety_mode: Option<String>,
+    /// Recentring of a cushioned fit: image (default; 2/(min + max) of the exact image) or endpoints (the
+    /// reference code's 2/(p(l) + p(u)), next interval [p(l), 2 - p(l)], limit polynomial near the end).
+    #[arg(long, value_name = "MODE")]
+    recentre: Option<String>,
     /// Working precision in bits (64 to 16384, default 256).
     #[arg(long, value_name = "BITS")]
     precision: Option<String>,
@@ -755,6 +759,7 @@ fn solve_command(args: SolveArgs) -> anyhow::Result<ExitCode> {
         cushion: flag(args.cushion),
         safety: flag(args.safety),
         safety_mode: flag(args.safety_mode),
+        recentre: flag(args.recentre),
         round_to: flag(args.round_to),
         root: flag(args.root),
         limit_row: args.limit_row.then_some((true, Origin::Flag)),

@@ -69,6 +69,46 @@ pub enum SafetyMode {
     Inside,
 }
 
+/// How a cushioned fit is recentred, and how the next interval follows
+/// (docs/MATH.md §4).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Recentre {
+    /// γ = 2/(min + max) of the exact image p([ℓ_t, u_t]), only when the
+    /// cushion moved the fit; the next interval is that image, recentred.
+    #[default]
+    Image,
+    /// The Polar Express reference code's rules: γ = 2/(p(ℓ_t) + p(u_t)) at
+    /// every step, the next interval [γp(ℓ_t), 2 − γp(ℓ_t)] with ℓ clamped to
+    /// at most u, and the limit polynomial p(x/u_t) in place of the fit once
+    /// ℓ_t/u_t ≥ 1 − 5e-6 ([`NEAR_LIMIT`]).
+    Endpoints,
+}
+
+/// 1 − ℓ/u below which the reference code's `endpoints` rules replace the fit
+/// by the limit polynomial (its `optimal_quintic` threshold).
+pub const NEAR_LIMIT: f64 = 5e-6;
+
+impl Recentre {
+    /// The config spelling.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 impl SafetyMode {
     /// The config spelling.
     pub fn as_str(self) -> &'static str {
@@ -101,6 +141,8 @@ pub struct ScheduleSpec {
     /// The last entry of `degrees` is the limit row
     /// ([`crate::poly::limit_row`]), exact, instead of a fitted step.
     pub limit_row: bool,
+    /// The recentring convention.
+    pub recentre: Recentre,
 }
 
 impl ScheduleSpec {
@@ -118,6 +160,7 @@ impl ScheduleSpec {
             max_iterations: crate::remez::DEFAULT_MAX_ITERATIONS,
             root: crate::poly::MSIGN_ROOT,
             limit_row: false,
+            recentre: Recentre::Image,
         }
     }
 }
@@ -328,32 +371,58 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
     let (mut l, mut u) = (lower.clone(), upper.clone());
     let image = (lower.clone(), upper.clone());
     let fitted = spec.degrees.len() - usize::from(spec.limit_row && !spec.degrees.is_empty());
+    let endpoints = spec.recentre == Recentre::Endpoints;
     for (t, &degree) in spec.degrees.iter().enumerate().take(fitted) {
         let cushioned = Float::with_val(u.prec(), &cushion * &u);
         let fit_lower = if cushioned > l { cushioned } else { l.clone() };
         let moved = fit_lower != l;
         let interval = (l.clone(), u.clone());
-        let width = Float::with_val(u.prec(), &u - &fit_lower);
-        let narrowness = if width > 0 { log2_ratio_bits(&u, &width) } else { u32::MAX };
-        if narrowness.saturating_mul(degree + 1) > MAX_NARROWNESS_BITS {
-            return Err(ScheduleError::TooNarrow { step: t + 1, bits: narrowness, degree });
-        }
-        let fit = minimax_root(degree, spec.root, &fit_lower, &u, &options)
-            .map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
-        // The next step's optimal reference (in the local variable) is close
-        // to this one's: a warm start.
-        options.initial_reference = Some(fit.local_reference.clone());
-        let p_prec = fit.internal_precision;
-        // A fit that did not converge is retried by Adam on the same minimax
-        // objective; the better of the two is kept and the step is marked.
-        let (fit_poly, crit, fallback) = if fit.is_converged() {
-            (fit.poly.clone(), fit.critical_points().to_vec(), None)
-        } else {
-            adam_fallback(&fit)
+        let near_limit = endpoints && {
+            let gap = Float::with_val(u.prec(), 1 - Float::with_val(u.prec(), &l / &u));
+            gap <= NEAR_LIMIT
         };
-        // Recentre on the full [ℓ_t, u_t] when the cushion moved the fit.
+        let (fit, fit_poly, crit, fallback, p_prec) = if near_limit {
+            // The reference code's rule: the limit polynomial on x/u_t.
+            let terms = ((degree - 1) / spec.root) as usize + 1;
+            let row_prec = u.prec();
+            let limit = OddPoly::with_root(
+                crate::poly::limit_row(spec.root, terms).iter().map(|q| Float::with_val(row_prec, q)).collect(),
+                spec.root,
+            )
+            .with_argument_scaled(&u);
+            let crit = limit.positive_critical_points();
+            (None, limit, crit, None, row_prec)
+        } else {
+            let width = Float::with_val(u.prec(), &u - &fit_lower);
+            let narrowness = if width > 0 { log2_ratio_bits(&u, &width) } else { u32::MAX };
+            if narrowness.saturating_mul(degree + 1) > MAX_NARROWNESS_BITS {
+                return Err(ScheduleError::TooNarrow { step: t + 1, bits: narrowness, degree });
+            }
+            let fit = minimax_root(degree, spec.root, &fit_lower, &u, &options)
+                .map_err(|source| ScheduleError::Remez { step: t + 1, source })?;
+            // The next step's optimal reference (in the local variable) is close
+            // to this one's: a warm start.
+            options.initial_reference = Some(fit.local_reference.clone());
+            let p_prec = fit.internal_precision;
+            // A fit that did not converge is retried by Adam on the same minimax
+            // objective; the better of the two is kept and the step is marked.
+            let (fit_poly, crit, fallback) = if fit.is_converged() {
+                (fit.poly.clone(), fit.critical_points().to_vec(), None)
+            } else {
+                adam_fallback(&fit)
+            };
+            (Some(fit), fit_poly, crit, fallback, p_prec)
+        };
+        // Recentre on the full [ℓ_t, u_t] when the cushion moved the fit
+        // (`endpoints`: always, by the values at the ends).
         let (mut lo, mut hi) = fit_poly.image(&l, &u, &crit);
-        let (poly, recentring) = if moved {
+        let (poly, recentring) = if endpoints {
+            let ends = Float::with_val(p_prec, fit_poly.eval(&l) + fit_poly.eval(&u));
+            let gamma = Float::with_val(p_prec, 2) / ends;
+            lo *= &gamma;
+            hi *= &gamma;
+            (fit_poly.scaled(&gamma), gamma)
+        } else if moved {
             let gamma = Float::with_val(p_prec, 2) / Float::with_val(p_prec, &lo + &hi);
             lo *= &gamma;
             hi *= &gamma;
@@ -372,14 +441,20 @@ pub fn greedy(spec: &ScheduleSpec) -> Result<Schedule, ScheduleError> {
         if scale_here && spec.safety_mode == SafetyMode::Inside {
             l = applied.eval(&l);
             u = Float::with_val(l.prec(), 2 - &l);
+        } else if endpoints {
+            l = poly.eval(&l);
+            u = Float::with_val(l.prec(), 2 - &l);
         } else {
             l = lo;
             u = hi;
         }
+        if endpoints && l > u {
+            l = u.clone();
+        }
         steps.push(Step {
             degree,
             interval,
-            fit: Some(fit),
+            fit,
             recentring,
             step_error,
             safety_scaled: scale_here,

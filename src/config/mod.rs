@@ -141,6 +141,7 @@ impl Config {
             round_to: self.round_to.map(|t| t.name().to_string()),
             root: (self.spec.root != crate::poly::MSIGN_ROOT).then_some(self.spec.root),
             limit_row: self.spec.limit_row.then_some(true),
+            recentre: (self.spec.recentre != crate::schedule::Recentre::Image).then_some(self.spec.recentre),
             adam: self.adam.clone(),
         }
     }

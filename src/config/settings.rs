@@ -46,6 +46,8 @@ pub struct Settings {
     pub safety: Option<Valued<String>>,
     /// `after` or `inside`.
     pub safety_mode: Option<Valued<String>>,
+    /// `image` or `endpoints`.
+    pub recentre: Option<Valued<String>>,
     /// `f32`, `bf16` or `f16`: also make a rounding-aware table.
     pub round_to: Option<Valued<String>>,
     /// Exponent step r of the family x·q(x^r) (2: msign).
@@ -238,6 +240,11 @@ impl Settings {
                 max_iterations,
                 root,
                 limit_row,
+                recentre: match &self.recentre {
+                    None => crate::schedule::Recentre::Image,
+                    Some((m, o)) => names::parse(m.trim())
+                        .ok_or_else(|| invalid(o, "recentre", format!("{m:?}"), "`image` or `endpoints`"))?,
+                },
             },
             emit,
             round_to,

@@ -125,6 +125,9 @@ pub struct ConfigEcho {
     /// otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_row: Option<bool>,
+    /// `recentre: endpoints` (absent for the default, `image`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recentre: Option<crate::schedule::Recentre>,
     /// The Adam method's settings (absent for the greedy method).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam: Option<AdamConfig>,
