@@ -182,7 +182,7 @@ struct OperatorArgs {
     /// What to print.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
     format: VerifyFormat,
-    /// Also write <NAME>.json, <NAME>.md and the figures into this folder.
+    /// Also write <NAME>.operator.json, <NAME>.operator.md and the figures into this folder.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// No progress bar.
@@ -650,7 +650,8 @@ fn operator_command(args: OperatorArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for run in &report.results {
         if let Some(why) = &run.failure {
-            eprintln!("warning: the {} run failed: {why}", run.dtype.as_str());
+            let formula = run.formula.map_or(String::new(), |f| format!("{} ", f.as_str()));
+            eprintln!("warning: the {formula}{} run failed: {why}", run.dtype.as_str());
             failed = true;
         }
     }

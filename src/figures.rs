@@ -220,13 +220,17 @@ pub fn comparison(report: &CompareReport) -> Result<Comparison, FigureError> {
 /// An operator report's figures in `dir`: for clipping, output against input
 /// singular values per formula and arithmetic beside the exact map; for
 /// iterations with a per-step result, its error against steps. Files are
-/// named `<operator>-singular-values` and `<operator>-convergence`, PNG and
-/// SVG. Nothing is written.
+/// named `<operator>-singular-values` and `<operator>-convergence`, in each
+/// of `formats`. Nothing is written.
 ///
 /// # Errors
 ///
 /// [`FigureError`] when drawing fails.
-pub fn operator_figures(report: &crate::operators::OperatorReport, dir: &Path) -> Result<Rendered, FigureError> {
+pub fn operator_figures(
+    report: &crate::operators::OperatorReport,
+    dir: &Path,
+    formats: &[ImageFormat],
+) -> Result<Rendered, FigureError> {
     use crate::operators::{Formula, OperatorKind};
     let name = report.operator.as_str();
     let label = |r: &crate::operators::OperatorRun| match r.formula {
@@ -263,7 +267,7 @@ pub fn operator_figures(report: &crate::operators::OperatorReport, dir: &Path) -
             y_desc: "output singular value".into(),
             lines,
         };
-        out.extend(render_files(&plot, &dir.join(format!("{name}-singular-values")), &ImageFormat::ALL)?);
+        out.extend(render_files(&plot, &dir.join(format!("{name}-singular-values")), formats)?);
     }
     let lines: Vec<Line> = report
         .results
@@ -280,7 +284,7 @@ pub fn operator_figures(report: &crate::operators::OperatorReport, dir: &Path) -
             title: format!("{name} with {}: relative error of the result after each step", report.table),
             lines,
         };
-        out.extend(render_files(&plot, &dir.join(format!("{name}-convergence")), &ImageFormat::ALL)?);
+        out.extend(render_files(&plot, &dir.join(format!("{name}-convergence")), formats)?);
     }
     Ok(out)
 }

@@ -175,8 +175,8 @@ fn operator_command_prints_json_and_writes_its_set() {
     assert!(printed["results"][0]["metrics"]["spectral_norm"].as_f64().unwrap() > 1.0);
     assert_eq!(printed["sigma_in"].as_array().unwrap().len(), 32);
     // The same report on disk, with its Markdown and figures.
-    assert_eq!(read_json(&out.join("mclip.json")), printed);
-    for f in ["mclip.md", "mclip-singular-values.png", "mclip-singular-values.svg"] {
+    assert_eq!(read_json(&out.join("mclip.operator.json")), printed);
+    for f in ["mclip.operator.md", "mclip-singular-values.png", "mclip-singular-values.svg"] {
         assert!(out.join(f).is_file(), "{f}");
     }
 }
@@ -237,7 +237,8 @@ fn bad_operator_input_is_refused_by_name() {
     cli_refused(&["mcsgn", t[0], t[1], "--shape", "6x6", "--spectrum", "gaussian"], "its spectrum is not real");
     cli_refused(&["blur", t[0], t[1]], "NAME = \"blur\" is not allowed");
     cli_refused(&["mclip", t[0], t[1], "--formula", "v9"], "--formula");
-    cli_refused(&["sqrt", t[0], t[1], "--formula", "v1"], "only with name: mclip");
+    cli_refused(&["sqrt", t[0], t[1], "--formula", "v1"], "only for the mclip operator");
+    cli_refused(&["mclip", t[0], t[1], "--upper", "1e-4"], "--upper = 1e-4 is not allowed: above the lower end");
     cli_refused(&["mclip", t[0], t[1], "--operand", "Q=x.npy"], "operand \"Q\" is not an operand of mclip");
     cli_refused(&["mclip", t[0], t[1], "--operand", "M"], "NAME=FILE.npy");
     cli_refused(&["mclip", t[0], t[1], "--matrix", "/nonexistent.npy"], "operand M: /nonexistent.npy");
@@ -329,4 +330,45 @@ fn the_published_root_experiment_is_reproduced() {
     let report = experiment("root_experiment");
     let got = report["results"][0]["metrics"]["mean_abs_error"].as_f64().unwrap();
     assert!(got / 1e-3 < 3.0 && 1e-3 / got < 3.0, "{got}");
+}
+
+// Regressions from review.
+
+#[test]
+fn mstep_at_the_default_spectrum_measures_the_step_not_the_tie() {
+    // The generated sigma_max is exactly 1, where step(sigma - 1) jumps: it
+    // counts as the tie (1/2) in the exact answer and in the reference alike.
+    let spec = OperandSpec { rows: 24, cols: 16, seed: 9, ..OperandSpec::default() };
+    let report = f64_run(OperatorKind::Mstep, &spec, 30, OperatorOptions::default());
+    let e = metric(&report, 0, "max_singular_value_error");
+    assert!(e.is_finite() && e <= 0.5, "{report:?}");
+    assert!(report.results[0].metrics["relative_error"].is_finite());
+}
+
+#[test]
+fn formed_matrices_above_the_cap_are_refused_before_allocation() {
+    let spec = OperandSpec { rows: 4, cols: 4096, ..OperandSpec::default() };
+    let operands = generate(OperatorKind::Mclip, &spec, vec![], 1 << 20).unwrap();
+    let options = OperatorOptions { dtypes: vec![Dtype::F64], max_elements: 1 << 20, ..OperatorOptions::default() };
+    let e = run(OperatorKind::Mclip, &table(), 2, &operands, &options).unwrap_err().to_string();
+    assert!(e.contains("operand M: I - M S^T would be 4096x4096") && e.contains("element cap"), "{e}");
+}
+
+#[test]
+fn reports_read_back_and_zero_right_hand_sides_are_allowed() {
+    // A zero loss gradient G: the derivative is 0, computed as 0 (0 against
+    // 0 counts as no error); the report reads back as written.
+    let m = operand("M", 4, 4, |i, j| if i == j { 1.0 + i as f64 } else { 0.1 * (i + j) as f64 });
+    let g = operand("G", 4, 4, |_, _| 0.0);
+    let options =
+        OperatorOptions { dtypes: vec![Dtype::F64, Dtype::Bf16], steps: Some(12), ..OperatorOptions::default() };
+    let report = run(OperatorKind::MsignGrad, &table(), 2, &[m, g], &options).unwrap();
+    assert_eq!(report.results[0].metrics["relative_error_vs_sylvester"], 0.0);
+    let text = polar_coeffs::operators::report::to_json(&report);
+    let back: OperatorReport = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, report);
+    // A zero right-hand side is a fine Sylvester input (X = 0).
+    let p = |name| operand(name, 3, 3, |i, j| if i == j { 2.0 } else { 0.0 });
+    let zero = run(OperatorKind::Sylvester, &table(), 2, &[p("A"), p("B"), operand("C", 3, 3, |_, _| 0.0)], &options);
+    assert!(zero.is_ok(), "{zero:?}");
 }

@@ -54,8 +54,9 @@ pub fn run(
     report
 }
 
-/// Writes a report into `out` as one set: `<operator>.json`, `<operator>.md`
-/// and (feature `plots`) its figures; returns the paths written.
+/// Writes a report into `out` as one set: `<operator>.operator.json`,
+/// `<operator>.operator.md` and (feature `plots`) its figures, PNG and SVG;
+/// returns the paths written.
 ///
 /// # Errors
 ///
@@ -64,11 +65,14 @@ pub fn write(report: &OperatorReport, out: &std::path::Path) -> Result<Vec<PathB
     let name = report.operator.as_str();
     #[allow(unused_mut)]
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
-        (out.join(format!("{name}.json")), crate::operators::report::to_json(report).into_bytes()),
-        (out.join(format!("{name}.md")), crate::operators::report::to_markdown(report).into_bytes()),
+        (out.join(format!("{name}.operator.json")), crate::operators::report::to_json(report).into_bytes()),
+        (out.join(format!("{name}.operator.md")), crate::operators::report::to_markdown(report).into_bytes()),
     ];
     #[cfg(feature = "plots")]
-    files.extend(crate::figures::operator_figures(report, out).map_err(|e| AppError::new(format!("plots: {e}")))?);
+    files.extend(
+        crate::figures::operator_figures(report, out, &crate::plot::ImageFormat::ALL)
+            .map_err(|e| AppError::new(format!("plots: {e}")))?,
+    );
     super::create_dir(out, "output folder")?;
     let lock = crate::io::OutputLock::take(out).map_err(|e| AppError::new(e.to_string()))?;
     lock.write_set(&files).map_err(|e| AppError::new(e.to_string()))?;

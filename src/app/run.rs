@@ -187,7 +187,9 @@ fn render_config(
                     .map_err(|e| format!("plots: {e}"))?;
             files.extend(figures);
             if let Some(report) = &operator_report {
-                files.extend(crate::figures::operator_figures(report, &dir).map_err(|e| format!("plots: {e}"))?);
+                files.extend(
+                    crate::figures::operator_figures(report, &dir, &p.formats).map_err(|e| format!("plots: {e}"))?,
+                );
             }
             Some(dir)
         }

@@ -115,12 +115,21 @@ impl OperatorSettings {
         let lower = positive(&self.lower, "operator.lower", 1e-3)?;
         let upper = positive(&self.upper, "operator.upper", if values == Values::TwoSegment { 1000.0 } else { 1.0 })?;
         if lower >= upper && !matches!(values, Values::TwoSegment | Values::Wishart) {
-            let o = self.lower.as_ref().or(self.upper.as_ref()).map_or(at, |v| &v.1);
-            return Err(invalid(o, "operator.lower", lower, format!("below operator.upper = {upper}")));
+            // Blame the end that was given (the other is its default).
+            return Err(match (&self.lower, &self.upper) {
+                (Some(v), _) => invalid(&v.1, "operator.lower", &v.0, format!("below the upper end, {upper}")),
+                (None, Some(v)) => invalid(&v.1, "operator.upper", &v.0, format!("above the lower end, {lower}")),
+                (None, None) => invalid(at, "operator.lower", lower, format!("below the upper end, {upper}")),
+            });
         }
         if values == Values::TwoSegment && upper <= 1.0 {
             let o = self.upper.as_ref().map_or(at, |v| &v.1);
-            return Err(invalid(o, "operator.upper", upper, "above 1 with spectrum two_segment"));
+            return Err(invalid(
+                o,
+                "operator.upper",
+                self.upper.as_ref().map_or("1000".to_string(), |v| v.0.clone()),
+                "above 1 with spectrum two_segment",
+            ));
         }
         let condition = match &self.condition {
             None => 1.0,
@@ -163,7 +172,7 @@ impl OperatorSettings {
             None => defaults.formulas.clone(),
             Some(v) => {
                 if kind != OperatorKind::Mclip {
-                    return Err(invalid(&v.1, "operator.formulas", v.0.join(","), "only with name: mclip"));
+                    return Err(invalid(&v.1, "operator.formulas", v.0.join(","), "only for the mclip operator"));
                 }
                 parse_names::<Formula>(v, "operator.formulas")?
             }
@@ -188,7 +197,7 @@ impl OperatorSettings {
         Ok(OperatorConfig {
             kind,
             operands: OperandSpec { rows, cols, values, lower, upper, condition, shift, seed },
-            options: OperatorOptions { dtypes, steps, beyond, epsilon, formulas, clip, power },
+            options: OperatorOptions { dtypes, steps, beyond, epsilon, formulas, clip, power, max_elements: cap },
         })
     }
 

@@ -8,7 +8,7 @@ use nalgebra::DMatrix;
 use super::Formula;
 use super::reference::relative_frobenius;
 use super::work::{
-    Work, add, identity, mcsgn_steps, msign, msign_with, mul, poly_in, scale, shift, sub, trace_of_square,
+    Work, add, identity, mcsgn_with, msign, msign_with, mul, poly_in, scale, shift, sub, trace_of_square,
 };
 
 /// What one operator needs, in f64 (cast to the working type inside).
@@ -72,17 +72,18 @@ where
             Ok(Outcome { finals: vec![w.widen(&x)], error_by_step: errors })
         }
         Job::Mcsgn { m, reference } => {
-            let steps = mcsgn_steps(w, &w.cast(m), order).ok_or("tr(M^2) <= 0 in this arithmetic")?;
-            let errors = steps.iter().map(|x| relative_frobenius(&w.widen(x), reference)).collect();
-            Ok(Outcome { finals: vec![w.widen(steps.last().expect("steps >= 1"))], error_by_step: errors })
+            let mut errors = Vec::new();
+            let last =
+                mcsgn_with(w, &w.cast(m), order, &mut |x| errors.push(relative_frobenius(&w.widen(x), reference)))
+                    .ok_or("tr(M^2) <= 0 in this arithmetic")?;
+            Ok(Outcome { finals: vec![w.widen(&last)], error_by_step: errors })
         }
         Job::Sylvester { a, b, c, reference } => {
-            let (n, m) = (a.nrows(), b.nrows());
-            let xs = sylvester_steps(w, &w.cast(a), &w.cast(b), &w.cast(c), order, epsilon)?;
-            let xs: Vec<DMatrix<f64>> = xs.iter().map(|x| w.widen(x)).collect();
-            let errors = xs.iter().map(|x| relative_frobenius(x, reference)).collect();
-            debug_assert!(xs.last().is_none_or(|x| x.shape() == (n, m)));
-            Ok(Outcome { finals: vec![xs.last().expect("steps >= 1").clone()], error_by_step: errors })
+            let mut errors = Vec::new();
+            let x = sylvester_with(w, &w.cast(a), &w.cast(b), &w.cast(c), order, epsilon, &mut |x| {
+                errors.push(relative_frobenius(&w.widen(&x), reference));
+            })?;
+            Ok(Outcome { finals: vec![w.widen(&x)], error_by_step: errors })
         }
         Job::Roots { p, norm, starts, out_scale, r, s, reference } => {
             let p0 = w.cast(&(*p / *norm));
@@ -117,31 +118,29 @@ where
             let o = msign(w, &mw, order);
             let a = mul(w, &mw, &o.transpose());
             let b = mul(w, &o.transpose(), &mw);
-            let xs = sylvester_steps(w, &a, &b, &w.cast(g), order, epsilon)?;
+            let gradient = |x: &DMatrix<W::T>| sub(w, x, &mul(w, &mul(w, &o, &x.transpose()), &o));
             let mut errors = Vec::new();
-            let mut last = None;
-            for x in &xs {
-                let oxo = mul(w, &mul(w, &o, &x.transpose()), &o);
-                let grad = w.widen(&sub(w, x, &oxo));
-                errors.push(relative_frobenius(&grad, reference));
-                last = Some(grad);
-            }
-            Ok(Outcome { finals: vec![last.expect("steps >= 1")], error_by_step: errors })
+            let x = sylvester_with(w, &a, &b, &w.cast(g), order, epsilon, &mut |x| {
+                errors.push(relative_frobenius(&w.widen(&gradient(&x)), reference));
+            })?;
+            Ok(Outcome { finals: vec![w.widen(&gradient(&x))], error_by_step: errors })
         }
     }
 }
 
 /// X_t = −½ (upper-right block of the t-th mcsgn iterate of
-/// [[A + ε'I, −C], [0, −B − ε'I]]), with ε' = ε·√(tr A² + tr B²): the shift is
-/// relative to the block's normalisation, in the units of the table's ℓ.
-fn sylvester_steps<W: Work>(
+/// [[A + ε'I, −C], [0, −B − ε'I]]), with ε' = ε·√(tr A² + tr B²) (ε times the
+/// unshifted block's normalisation), handed to `on_step` after every step;
+/// returns the last.
+fn sylvester_with<W: Work>(
     w: &W,
     a: &DMatrix<W::T>,
     b: &DMatrix<W::T>,
     c: &DMatrix<W::T>,
     order: &[usize],
     epsilon: f64,
-) -> Result<Vec<DMatrix<W::T>>, String>
+    on_step: &mut dyn FnMut(DMatrix<W::T>),
+) -> Result<DMatrix<W::T>, String>
 where
     f64: From<W::T>,
 {
@@ -151,8 +150,10 @@ where
     k.view_mut((0, 0), (n, n)).copy_from(&shift(w, a, shift_by));
     k.view_mut((n, n), (m, m)).copy_from(&-shift(w, b, shift_by));
     k.view_mut((0, n), (n, m)).copy_from(&-c);
-    let steps = mcsgn_steps(w, &k, order).ok_or("tr(K^2) <= 0 for the block matrix in this arithmetic")?;
-    Ok(steps.iter().map(|s| scale(w, &s.view((0, n), (n, m)).into_owned(), -0.5)).collect())
+    let block = |s: &DMatrix<W::T>| scale(w, &s.view((0, n), (n, m)).into_owned(), -0.5);
+    let last = mcsgn_with(w, &k, order, &mut |s| on_step(block(s)))
+        .ok_or("tr(K^2) <= 0 for the block matrix in this arithmetic")?;
+    Ok(block(&last))
 }
 
 /// A clipping formula (S = msign(M), M tall) in the working arithmetic.

@@ -155,6 +155,10 @@ pub struct OperatorOptions {
     pub clip: [f64; 2],
     /// The power s of G P^(−s/r) (`root`).
     pub power: u32,
+    /// Most elements of any matrix a formula forms (the n×n products of
+    /// `v1`, `clip`, the (n+m)² blocks of `leloykun`, `sylvester`,
+    /// `msign-grad`): checked before anything is allocated.
+    pub max_elements: u64,
 }
 
 impl Default for OperatorOptions {
@@ -167,6 +171,7 @@ impl Default for OperatorOptions {
             formulas: vec![Formula::V1, Formula::V2, Formula::V3, Formula::Leloykun],
             clip: [0.0, 1.0],
             power: 1,
+            max_elements: crate::verify::matrix::DEFAULT_MAX_ELEMENTS,
         }
     }
 }
@@ -194,7 +199,11 @@ pub struct OperatorRun {
     /// [`report`]).
     pub metrics: BTreeMap<String, f64>,
     /// What the scalar model (the composed polynomial on the operand's
-    /// singular values or eigenvalues) predicts for the same quantities.
+    /// singular values or eigenvalues) predicts: for `mclip` and `mstep` the
+    /// same quantities as `metrics`; elsewhere the worst case over the
+    /// eigenvalues (`max_eigenvalue_error`, `max_eigenvalue_relative_error`),
+    /// which equals the spectral error for a symmetric operand and bounds
+    /// it up to the eigenvector conditioning otherwise.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub predicted: BTreeMap<String, f64>,
     /// Relative Frobenius error of the result after each step.
@@ -203,6 +212,11 @@ pub struct OperatorRun {
     /// Output singular values, descending (`mclip`, `mstep`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sigma_out: Vec<f64>,
+    /// Metrics that are undefined for this input (e.g. a relative error
+    /// against a zero reference), with the reason; they are left out of
+    /// `metrics`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undefined: Vec<String>,
     /// Why the run failed (an overflow); metrics are then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
@@ -253,6 +267,15 @@ pub const SYMMETRY_TOLERANCE: f64 = 1e-6;
 /// |Im λ|/max|λ| above which an eigenvalue counts as off the real axis
 /// (mcsgn covers real spectra only).
 pub const IMAGINARY_TOLERANCE: f64 = 1e-8;
+
+/// Singular values at most this fraction of σ_max count as zero in the
+/// clipping references: the Gram route resolves σ only down to about
+/// √ε·σ_max ≈ 1.5e-8·σ_max.
+pub const RANK_TOLERANCE: f64 = 1e-7;
+
+/// |σ − 1| at most this counts as σ = 1 for `mstep`, whose exact value there
+/// is ½ (a jump; the reference's σ carries rounding of about 1e-16).
+pub const STEP_TIE_TOLERANCE: f64 = 1e-8;
 
 /// Relative size −λ_min/λ_max above which a symmetric operand counts as
 /// indefinite (below it, a rounding-level negative eigenvalue of a
@@ -399,6 +422,7 @@ pub fn run_with_progress(
             kind.as_str()
         )));
     }
+    check_formed_sizes(kind, operands, options)?;
     let order: Vec<usize> = (0..steps).map(|t| table.row_index(t, options.beyond)).collect();
     let composed = |x: f64| order.iter().fold(x, |v, &r| eval_root_row(&rows64[r], v, MSIGN_ROOT));
     let prepared = prepare(kind, operands, options, root, &order, &rows64, &composed)?;
@@ -443,15 +467,22 @@ pub fn run_with_progress(
                 predicted: prepared.predicted(formula),
                 error_by_step: vec![],
                 sigma_out: vec![],
+                undefined: vec![],
                 failure: None,
             };
             match outcome {
-                Ok(o) if all_finite(&o) && o.error_by_step.iter().all(|e| e.is_finite()) => {
+                Ok(o) if all_finite(&o) => {
                     match prepared.measure(&o, index) {
-                        Ok((metrics, sigma_out)) => {
+                        Ok((mut metrics, sigma_out)) => {
+                            for (k, v) in metrics.iter().filter(|(_, v)| !v.is_finite()) {
+                                run.undefined.push(format!("{k}: {v} (the reference is zero or the ratio overflows)"));
+                            }
+                            metrics.retain(|_, v| v.is_finite());
                             run.metrics = metrics;
                             run.sigma_out = sigma_out;
-                            run.error_by_step = o.error_by_step;
+                            // A relative error against a zero reference is undefined.
+                            run.error_by_step =
+                                if o.error_by_step.iter().all(|e| e.is_finite()) { o.error_by_step } else { vec![] };
                         }
                         Err(e) => run.failure = Some(format!("the result cannot be measured: {e}")),
                     }
@@ -483,6 +514,54 @@ pub fn run_with_progress(
         results,
         tool_version: crate::TOOL_VERSION.to_string(),
     })
+}
+
+/// Refuses operands whose formulas would form a matrix above the element cap.
+fn check_formed_sizes(
+    kind: OperatorKind,
+    operands: &[Operand],
+    options: &OperatorOptions,
+) -> Result<(), OperatorError> {
+    let shape = |name: &str| operands.iter().find(|o| o.name == name).map(|o| o.m.shape());
+    let mut formed: Vec<(&str, usize, &str)> = Vec::new();
+    match kind {
+        OperatorKind::Mclip => {
+            if let Some((r, c)) = shape("M") {
+                let (long, short) = (r.max(c), r.min(c));
+                for f in &options.formulas {
+                    match f {
+                        Formula::V1 | Formula::Clip => formed.push(("M", long, "I - M S^T")),
+                        Formula::Leloykun => formed.push(("M", long + short, "[[I, M], [M^T, I]]")),
+                        Formula::V2 | Formula::V3 => {}
+                    }
+                }
+            }
+        }
+        OperatorKind::Sylvester => {
+            if let (Some((n, _)), Some((m, _))) = (shape("A"), shape("B")) {
+                formed.push(("A, B", n + m, "the block [[A, -C], [0, -B]]"));
+            }
+        }
+        OperatorKind::MsignGrad => {
+            if let Some((r, c)) = shape("M") {
+                formed.push(("M", r + c, "the block [[A, -G], [0, -B]]"));
+            }
+        }
+        _ => {}
+    }
+    for (name, side, what) in formed {
+        let elements = (side as u128) * (side as u128);
+        if elements > u128::from(options.max_elements) {
+            return Err(operand_error(
+                name,
+                format!(
+                    "{what} would be {side}x{side} = {elements} elements, above the element cap of {}",
+                    options.max_elements
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// x·q(x^r) in f64 for a row of coefficients of x, x^(1+r), x^(1+2r), ….
@@ -541,12 +620,16 @@ fn prepare(
         extra: vec![],
         note: String::new(),
     };
-    let finite = |op: &Operand| -> Result<(), OperatorError> {
-        crate::verify::matrix::check_content(op.name, &op.m)
-            .map_err(|e| operand_error(op.name, e.to_string().replacen(&format!("{}: ", op.name), "", 1)))
-    };
     for op in operands {
-        finite(op)?;
+        if let Some(pos) = op.m.iter().position(|v| !v.is_finite()) {
+            let (i, j) = (pos % op.m.nrows(), pos / op.m.nrows());
+            return Err(operand_error(op.name, format!("entry ({i}, {j}) is {} (only finite values)", op.m[(i, j)])));
+        }
+        // A zero right-hand side or loss gradient is a fine input; a zero
+        // matrix to take a function of is not.
+        if !matches!(op.name, "C" | "G") && op.m.iter().all(|&v| v == 0.0) {
+            return Err(operand_error(op.name, "the matrix is all zeros"));
+        }
     }
     let one = |name: &str, value: f64| BTreeMap::from([(name.to_string(), value)]);
     match kind {
@@ -577,6 +660,14 @@ fn prepare(
                 ));
             }
             let tr2: f64 = lambda.iter().map(|(re, _)| re * re).sum();
+            if let Some((re, _)) = lambda.iter().find(|(re, _)| re.abs() <= DEFINITENESS_TOLERANCE * big) {
+                return Err(operand_error(
+                    "M",
+                    format!(
+                        "singular: eigenvalue {re:.4e} (at most {DEFINITENESS_TOLERANCE:e} of the largest |eigenvalue|); the sign of 0 is undefined"
+                    ),
+                ));
+            }
             let trace = work::trace_of_square(&op.m);
             if trace.is_nan() || trace <= 0.0 {
                 return Err(operand_error("M", "tr(M^2) <= 0: no real scaling puts its eigenvalues in [-1, 1]"));
@@ -619,11 +710,14 @@ fn prepare(
             }
             p.refs = vec![reference::sylvester(&a_s, &b_s, &c.m).map_err(reference_error)?];
             let norm = la.iter().chain(&lb).map(|l| l * l).sum::<f64>().sqrt();
+            // The shift is ε times the unshifted normalisation; the block is
+            // then normalised by its own, shifted √tr(K²).
             let shift = options.epsilon * norm;
+            let shifted = la.iter().chain(&lb).map(|l| (l + shift) * (l + shift)).sum::<f64>().sqrt();
             let worst = la
                 .iter()
-                .map(|l| (composed((l + shift) / norm) - 1.0).abs())
-                .chain(lb.iter().map(|l| (composed(-(l + shift) / norm) + 1.0).abs()))
+                .map(|l| (composed((l + shift) / shifted) - 1.0).abs())
+                .chain(lb.iter().map(|l| (composed(-(l + shift) / shifted) + 1.0).abs()))
                 .fold(0.0, f64::max);
             p.predictions = vec![(None, one("max_eigenvalue_error", worst))];
             p.mats = vec![a_s, b_s, c.m.clone()];
@@ -724,20 +818,26 @@ fn prepare(
                 None => reference::singular_values(&tall).map_err(reference_error)?,
             };
             let [alpha, beta] = options.clip;
+            // Singular values below RANK_TOLERANCE·σ_max count as zero and stay
+            // zero (the Gram route cannot resolve them, no formula reaches
+            // their directions); within STEP_TIE_TOLERANCE of 1, step(σ − 1)
+            // is ½, as sign(0) = 0 makes it.
+            let zero = RANK_TOLERANCE * sigma.first().copied().unwrap_or(0.0);
             let exact_of = |formula: Option<Formula>| -> Box<dyn Fn(f64) -> f64> {
-                match (kind, formula) {
+                let f: Box<dyn Fn(f64) -> f64> = match (kind, formula) {
                     (OperatorKind::Mstep, _) => Box::new(|s: f64| {
-                        if s > 1.0 {
-                            1.0
-                        } else if s < 1.0 {
-                            0.0
-                        } else {
+                        if (s - 1.0).abs() <= STEP_TIE_TOLERANCE {
                             0.5
+                        } else if s > 1.0 {
+                            1.0
+                        } else {
+                            0.0
                         }
                     }),
                     (_, Some(Formula::Clip)) => Box::new(move |s: f64| s.clamp(alpha.min(beta), beta)),
                     _ => Box::new(|s: f64| s.min(1.0)),
-                }
+                };
+                Box::new(move |s: f64| if s <= zero { 0.0 } else { f(s) })
             };
             let formulas: Vec<Option<Formula>> = match kind {
                 OperatorKind::Mclip => options.formulas.iter().copied().map(Some).collect(),

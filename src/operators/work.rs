@@ -218,9 +218,14 @@ where
 }
 
 /// mcsgn(M) by the table on a square M: X₀ = M/√tr(M²), then the steps on
-/// X itself (A = X·X). Returns the iterate after every step (the last is the
-/// result); `None` when tr(M²) ≤ 0 (no real scaling exists).
-pub fn mcsgn_steps<W: Work>(w: &W, m: &DMatrix<W::T>, order: &[usize]) -> Option<Vec<DMatrix<W::T>>>
+/// X itself (A = X·X), handing every iterate to `on_step` (none is kept);
+/// returns the last, or `None` when tr(M²) ≤ 0 (no real scaling exists).
+pub fn mcsgn_with<W: Work>(
+    w: &W,
+    m: &DMatrix<W::T>,
+    order: &[usize],
+    on_step: &mut dyn FnMut(&DMatrix<W::T>),
+) -> Option<DMatrix<W::T>>
 where
     f64: From<W::T>,
 {
@@ -229,13 +234,12 @@ where
         return None;
     }
     let mut x = scale(w, m, 1.0 / tr2.sqrt());
-    let mut out = Vec::with_capacity(order.len());
     for &r in order {
         let a = &x * &x;
         x = poly_step(w, &x, a, &w.rows()[r]);
-        out.push(x.clone());
+        on_step(&x);
     }
-    Some(out)
+    Some(x)
 }
 
 /// tr(M²) = Σ_ij M_ij M_ji, accumulated in f64.
