@@ -102,7 +102,7 @@ enum Command {
     /// Re-emit tables written by `run` (their JSON) in other formats, without solving again.
     Emit(EmitArgs),
     /// Compare tables side by side: exact worst-case error per step, range of f,
-    /// matmul cost, and (with --matrix or --shape) the error measured in bf16.
+    /// matmul cost, and (with --matrix or --shape) the error measured in bf16 (or --dtype).
     Compare(CompareArgs),
     /// Run an operator built on msign with a table on real matrices (generated or .npy)
     /// in f64, f32, bf16 or fp16, measured against an f64 reference: msign, mcsgn,
@@ -232,12 +232,15 @@ struct CompareArgs {
     /// Shape of the matmul cost model when no matrix is measured (default 1024x4096).
     #[arg(long, value_name = "NxM")]
     cost_shape: Option<String>,
-    /// Measure in bf16 on this .npy matrix.
+    /// Measure on this .npy matrix (in --dtype).
     #[arg(long, value_name = "FILE.npy", conflicts_with = "shape")]
     matrix: Option<PathBuf>,
-    /// Measure in bf16 on a generated matrix of this shape.
+    /// Measure on a generated matrix of this shape (in --dtype).
     #[arg(long, value_name = "NxM")]
     shape: Option<String>,
+    /// The arithmetic of the measurement: f64, f32, bf16 (default) or fp16.
+    #[arg(long, value_name = "DTYPE")]
+    dtype: Option<String>,
     /// Spectrum of the generated matrix (default log_uniform).
     #[arg(long, value_name = "KIND")]
     spectrum: Option<String>,
@@ -701,8 +704,18 @@ fn compare_command(args: CompareArgs) -> anyhow::Result<ExitCode> {
         }
         (None, None) => None,
     };
-    let options =
-        CompareOptions { lower: args.lower.clone(), upper: args.upper.clone(), shape: cost_shape, steps: args.steps };
+    let options = CompareOptions {
+        lower: args.lower.clone(),
+        upper: args.upper.clone(),
+        shape: cost_shape,
+        steps: args.steps,
+        dtype: match &args.dtype {
+            None => crate::verify::Dtype::Bf16,
+            Some(d) => crate::verify::Dtype::parse(d.trim()).ok_or_else(|| {
+                anyhow::Error::msg(format!("--dtype = {d:?} is not allowed: one of f64, f32, bf16, fp16"))
+            })?,
+        },
+    };
     let bar = Bar::new(args.quiet);
     let outcome = app::compare::run(&tables, options, matrix.as_ref(), &args.out, args.plots_out.as_deref(), &bar)
         .map_err(|e| {

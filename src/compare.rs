@@ -39,6 +39,8 @@ pub struct CompareOptions {
     pub shape: (usize, usize),
     /// Steps per table (`None`: each table's own count).
     pub steps: Option<usize>,
+    /// The arithmetic of the measurement on a matrix (default bf16).
+    pub dtype: Dtype,
 }
 
 /// Default ℓ of a comparison.
@@ -50,7 +52,13 @@ pub const DEFAULT_COST_SHAPE: (usize, usize) = (1024, 4096);
 
 impl Default for CompareOptions {
     fn default() -> Self {
-        Self { lower: DEFAULT_LOWER.into(), upper: DEFAULT_UPPER.into(), shape: DEFAULT_COST_SHAPE, steps: None }
+        Self {
+            lower: DEFAULT_LOWER.into(),
+            upper: DEFAULT_UPPER.into(),
+            shape: DEFAULT_COST_SHAPE,
+            steps: None,
+            dtype: Dtype::Bf16,
+        }
     }
 }
 
@@ -112,9 +120,11 @@ pub struct CompareStep {
     pub f_max: String,
     /// Flops of all steps so far for the shape (docs/MATH.md §6), in GFLOP.
     pub cumulative_gflop: f64,
-    /// ‖X_t − UVᵀ‖₂ measured in bf16 on the matrix, when one was given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub measured_bf16: Option<f64>,
+    /// ‖X_t − UVᵀ‖₂ measured on the matrix in the report's
+    /// `measured_dtype`, when one was given (absent past a failed step).
+    /// Reports written before fp16 called it `measured_bf16`.
+    #[serde(default, alias = "measured_bf16", skip_serializing_if = "Option::is_none")]
+    pub measured: Option<f64>,
 }
 
 /// One table's comparison.
@@ -126,6 +136,9 @@ pub struct TableComparison {
     pub source: String,
     /// Per step.
     pub steps: Vec<CompareStep>,
+    /// Why the measurement stopped early (an overflow), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measurement_failure: Option<String>,
 }
 
 /// The comparison report (the `compare.json` format).
@@ -137,9 +150,13 @@ pub struct CompareReport {
     pub upper: String,
     /// Shape of the cost model, (n, m).
     pub shape: [usize; 2],
-    /// The matrix of the bf16 measurement, when one was given.
+    /// The matrix of the measurement, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matrix: Option<String>,
+    /// The arithmetic of the measurement (bf16 when absent in an older
+    /// report with a matrix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_dtype: Option<Dtype>,
     /// Past the last row of a table.
     pub beyond_last_row: Beyond,
     /// The tables, in the order given.
@@ -149,6 +166,12 @@ pub struct CompareReport {
 }
 
 impl CompareReport {
+    /// The arithmetic of the measurement as written (`bf16` for older
+    /// reports that did not record it).
+    pub fn measured_label(&self) -> &'static str {
+        self.measured_dtype.unwrap_or(Dtype::Bf16).as_str()
+    }
+
     /// Checks a report read back: names and sources are one line of text,
     /// errors are decimals.
     ///
@@ -158,7 +181,8 @@ impl CompareReport {
     pub fn check(&self) -> Result<(), crate::ident::FieldError> {
         use crate::ident::{FieldError, is_plain_text};
         for (i, t) in self.tables.iter().enumerate() {
-            for (field, text) in [("name", &t.name), ("source", &t.source)] {
+            let failure = t.measurement_failure.iter().map(|f| ("measurement_failure", f));
+            for (field, text) in [("name", &t.name), ("source", &t.source)].into_iter().chain(failure) {
                 if !is_plain_text(text, 2000) {
                     return Err(FieldError::new(format!("tables[{i}].{field}"), text, "one line of text"));
                 }
@@ -244,13 +268,17 @@ pub fn compare_with_progress(
             .collect::<Result<_, DecimalError>>()
             .map_err(|source| CompareError::Decimal { table: table.name.clone(), source })?;
         let steps = options.steps.unwrap_or(table.default_steps);
-        let measured = match matrix {
+        let (measured, measurement_failure) = match matrix {
             Some(mat) => {
-                let vo = VerifyOptions { dtypes: vec![Dtype::Bf16], steps: Some(steps), ..VerifyOptions::default() };
+                let vo = VerifyOptions { dtypes: vec![options.dtype], steps: Some(steps), ..VerifyOptions::default() };
                 let report = verify(table, mat, &vo)?;
-                Some(report.runs[0].steps.iter().skip(1).map(|s| s.polar_error_spectral).collect::<Vec<f64>>())
+                let run = &report.runs[0];
+                (
+                    Some(run.steps.iter().skip(1).map(|s| s.polar_error_spectral).collect::<Vec<f64>>()),
+                    run.failure.clone(),
+                )
             }
-            None => None,
+            None => (None, None),
         };
         let order: Vec<usize> = (0..steps).map(|t| table.row_index(t, Beyond::RepeatLast)).collect();
         let images = composed_images(order.iter().map(|&r| (&polys[r].0, polys[r].1.as_slice())), &lower, &upper);
@@ -265,10 +293,15 @@ pub fn compare_with_progress(
                 f_min: to_decimal(&lo, COMPARE_DIGITS),
                 f_max: to_decimal(&hi, COMPARE_DIGITS),
                 cumulative_gflop: flops / 1e9,
-                measured_bf16: measured.as_ref().and_then(|v| v.get(t).copied()),
+                measured: measured.as_ref().and_then(|v| v.get(t).copied()),
             });
         }
-        out.push(TableComparison { name: table.name.clone(), source: table.source.clone(), steps: rows });
+        out.push(TableComparison {
+            name: table.name.clone(),
+            source: table.source.clone(),
+            steps: rows,
+            measurement_failure,
+        });
         progress.set_position(done as u64 + 1);
     }
     Ok(CompareReport {
@@ -276,6 +309,7 @@ pub fn compare_with_progress(
         upper: options.upper.clone(),
         shape: [n, m],
         matrix: matrix.map(|m| m.description.clone()),
+        measured_dtype: matrix.map(|_| options.dtype),
         beyond_last_row: Beyond::RepeatLast,
         tables: out,
         tool_version: crate::TOOL_VERSION.to_string(),
@@ -341,25 +375,34 @@ pub mod render {
                 "| step | row | worst error | min f | max f | GFLOP ({}x{}) |",
                 report.shape[0], report.shape[1]
             );
-            out.push_str(if measured {
-                " bf16 ‖X − UVᵀ‖₂ |\n|---|---|---|---|---|---|---|\n"
+            if measured {
+                let _ = write!(out, " {} ‖X − UVᵀ‖₂ |\n|---|---|---|---|---|---|---|\n", report.measured_label());
             } else {
-                "\n|---|---|---|---|---|---|\n"
-            });
+                out.push_str("\n|---|---|---|---|---|---|\n");
+            }
             for s in &table.steps {
                 let _ = write!(
                     out,
                     "| {} | {} | {} | {} | {} | {:.1} |",
                     s.step, s.row, s.worst_error, s.f_min, s.f_max, s.cumulative_gflop
                 );
-                if let Some(m) = s.measured_bf16 {
-                    let _ = write!(out, " {m:.4e} |");
+                match s.measured {
+                    Some(m) => {
+                        let _ = write!(out, " {m:.4e} |");
+                    }
+                    None if measured => out.push_str(" failed |"),
+                    None => {}
                 }
                 out.push('\n');
             }
         }
         if let Some(m) = &report.matrix {
-            let _ = writeln!(out, "\nbf16 measurements on {m}.");
+            let _ = writeln!(out, "\n{} measurements on {m}.", report.measured_label());
+            for t in &report.tables {
+                if let Some(why) = &t.measurement_failure {
+                    let _ = writeln!(out, "\n`{}`: the {} run failed at {why}.", t.name, report.measured_label());
+                }
+            }
         }
         let _ = writeln!(out, "\nGenerated by polar-coeffs {}.", report.tool_version);
         out
@@ -383,11 +426,18 @@ pub mod render {
             out.push('\n');
         }
         if let Some(m) = &report.matrix {
-            let _ = writeln!(out, "\nbf16 ||X - UV'||_2 measured on {m}");
+            let _ = writeln!(out, "\n{} ||X - UV'||_2 measured on {m}", report.measured_label());
             for table in &report.tables {
                 let _ = write!(out, "{:<width$}", table.name);
                 for s in &table.steps {
-                    let _ = write!(out, " {:>10.3e}", s.measured_bf16.unwrap_or(f64::NAN));
+                    match s.measured {
+                        Some(v) => {
+                            let _ = write!(out, " {v:>10.3e}");
+                        }
+                        None => {
+                            let _ = write!(out, " {:>10}", "failed");
+                        }
+                    }
                 }
                 out.push('\n');
             }

@@ -31,7 +31,11 @@ fn default_comparison_reproduces_known_figures() {
         .stdout(predicate::str::contains("polar-express-2025"));
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("compare.json")).unwrap()).unwrap();
-    assert_eq!(report["tables"].as_array().unwrap().len(), 10, "this tool's table and the nine presets");
+    assert_eq!(
+        report["tables"].as_array().unwrap().len(),
+        1 + polar_coeffs::presets::PRESET_NAMES.len(),
+        "this tool's table and every preset"
+    );
     // Pure greedy after 5 steps: 0.1134484573815779 (16 digits).
     assert_eq!(error_after(&report, "polar_coeffs_greedy_d5", 5), "0.1134484573815779");
     // Keller Jordan's row after 5 steps: about 0.53.
@@ -69,7 +73,7 @@ fn measured_bf16_errors_come_with_a_shape() {
     assert_eq!(report["shape"], serde_json::json!([32, 64]));
     for t in report["tables"].as_array().unwrap() {
         for s in t["steps"].as_array().unwrap() {
-            assert!(s["measured_bf16"].as_f64().unwrap() > 0.0);
+            assert!(s["measured"].as_f64().unwrap() > 0.0);
         }
     }
 }
@@ -95,4 +99,47 @@ fn configs_json_and_unknown_tables() {
         predicate::str::contains("\"nope\" is neither a file nor a known preset; the presets are: polar-express-2025"),
     );
     assert!(!dir.path().join("x").exists());
+}
+
+#[test]
+fn fp16_measurements_and_their_failures_are_reported() {
+    let dir = TempDir::new().unwrap();
+    bin()
+        .args(["compare", "jordan", "polar-express-2025", "--shape", "16x32", "--dtype", "fp16", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("fp16 ||X - UV'||_2 measured on 16x32"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("compare.json")).unwrap()).unwrap();
+    assert_eq!(report["measured_dtype"], "fp16");
+    // fp16 (10 mantissa bits) ends well below bf16's 0.29 on this matrix.
+    assert!(report["tables"][1]["steps"][7]["measured"].as_f64().unwrap() < 0.1);
+    // A table that overflows fp16 (65504): measured until it fails, then named.
+    let rows = dir.path().join("big.yaml");
+    std::fs::write(&rows, "name: big\nrows: [[300, 0, 0]]\nsteps: 3\n").unwrap();
+    bin()
+        .args(["compare"])
+        .arg(&rows)
+        .args(["--shape", "8x16", "--dtype", "fp16", "--quiet", "--out"])
+        .arg(dir.path().join("b"))
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("b/compare.json")).unwrap()).unwrap();
+    let t = &report["tables"][0];
+    assert!(t["measurement_failure"].as_str().unwrap().contains("step"), "{t}");
+    assert!(t["steps"][2].get("measured").is_none());
+    // Reports written before fp16 (`measured_bf16`) still read.
+    let old =
+        std::fs::read_to_string(dir.path().join("compare.json")).unwrap().replace("\"measured\"", "\"measured_bf16\"");
+    let back: polar_coeffs::compare::CompareReport = serde_json::from_str(&old).unwrap();
+    assert!(back.tables[0].steps[0].measured.is_some());
+    let bad = dir.path().join("bad");
+    bin()
+        .args(["compare", "jordan", "--shape", "8x16", "--dtype", "fp8", "--out"])
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("--dtype = \"fp8\" is not allowed"));
 }
