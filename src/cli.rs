@@ -306,6 +306,12 @@ struct VerifyArgs {
     /// Past the last row: repeat-last (default) or cycle.
     #[arg(long, value_name = "POLICY")]
     beyond: Option<String>,
+    /// standard (default) or gram: Gram Newton-Schulz, iterating on R = X X^T with restarts.
+    #[arg(long, value_name = "KIND")]
+    iteration: Option<String>,
+    /// Gram Newton-Schulz restarts, 0-based steps before which X is rebuilt (default 2).
+    #[arg(long, value_name = "LIST")]
+    restarts: Option<String>,
     /// ε of the normalisation X / (||X||_F (1 + ε) + δ).
     #[arg(long, default_value_t = DEFAULT_EPS)]
     eps: f64,
@@ -554,6 +560,8 @@ fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         dtypes: args.dtype.clone().map(|d| (d.split(',').map(|s| s.trim().to_string()).collect(), Origin::Flag)),
         steps: flag(&args.steps),
         beyond: flag(&args.beyond),
+        iteration: flag(&args.iteration),
+        restarts: args.restarts.clone().map(|d| (d.split(',').map(|s| s.trim().to_string()).collect(), Origin::Flag)),
     };
     let VerifyConfig { matrix: spec, mut options } =
         settings.validate_with_cap(args.max_elements).map_err(flag_error)?;

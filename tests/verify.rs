@@ -416,3 +416,66 @@ fn inputs_below_the_tables_interval_are_flagged() {
     let preset: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(preset.get("interval_warning").is_none());
 }
+
+// Gram Newton–Schulz.
+
+fn gram_report(dtypes: &[Dtype], restarts: Option<Vec<usize>>, steps: usize) -> polar_coeffs::verify::VerifyReport {
+    use polar_coeffs::rows::CoefficientRows;
+    let table = CoefficientRows::from_preset(&polar_coeffs::presets::preset("polar-express-2025").unwrap());
+    let spec = MatrixSpec { rows: 24, cols: 96, spectrum: Spectrum::Uniform, lower: 0.2, seed: 5 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    let options = VerifyOptions {
+        dtypes: dtypes.to_vec(),
+        steps: Some(steps),
+        gram_restarts: restarts,
+        ..VerifyOptions::default()
+    };
+    polar_coeffs::verify::verify(&table, &matrix, &options).unwrap()
+}
+
+#[test]
+fn gram_newton_schulz_matches_the_standard_iteration_in_f64() {
+    // A well-conditioned matrix (sigma in [0.2, 1]): after the same steps the
+    // two iterations agree to 1e-12, whatever the restarts.
+    let standard = gram_report(&[Dtype::F64], None, 8);
+    for restarts in [vec![2], vec![1, 2, 3, 4, 5, 6, 7], vec![5]] {
+        let gram = gram_report(&[Dtype::F64], Some(restarts.clone()), 8);
+        assert_eq!(gram.gram_restarts.as_ref(), Some(&restarts));
+        for (a, b) in standard.runs[0].steps.iter().zip(&gram.runs[0].steps) {
+            let d = (a.polar_error_frobenius_rel - b.polar_error_frobenius_rel).abs();
+            assert!(
+                d <= 1e-12,
+                "{restarts:?} step {}: {} vs {}",
+                a.step,
+                a.polar_error_frobenius_rel,
+                b.polar_error_frobenius_rel
+            );
+            assert!((a.sigma_min - b.sigma_min).abs() <= 1e-12 && (a.sigma_max - b.sigma_max).abs() <= 1e-12);
+        }
+        assert!(gram.runs[0].steps[8].polar_error_spectral < 1e-12);
+    }
+    // Low precision runs and is measured (not compared: that is the point).
+    let low = gram_report(&[Dtype::Bf16, Dtype::Fp16], Some(vec![2]), 8);
+    assert!(low.runs.iter().all(|r| r.failure.is_none() && r.steps.len() == 9));
+}
+
+#[test]
+fn gram_restarts_outside_the_run_are_refused() {
+    use polar_coeffs::rows::CoefficientRows;
+    let table = CoefficientRows::from_preset(&polar_coeffs::presets::preset("jordan").unwrap());
+    let spec = MatrixSpec { rows: 4, cols: 8, spectrum: Spectrum::Uniform, lower: 0.2, seed: 5 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    let options = VerifyOptions { gram_restarts: Some(vec![5]), ..VerifyOptions::default() };
+    let e = polar_coeffs::verify::verify(&table, &matrix, &options).unwrap_err().to_string();
+    assert!(e.contains("restarts = [5] are not allowed: 0-based steps from 1 to 4"), "{e}");
+    bin()
+        .args(["verify", "--table", "jordan", "--restarts", "2"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--restarts"));
+    bin()
+        .args(["verify", "--table", "jordan", "--iteration", "gramm"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--iteration = \"gramm\" is not allowed"));
+}

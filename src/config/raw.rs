@@ -225,6 +225,8 @@ struct RawPlots {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawVerify {
+    iteration: Option<Spanned<String>>,
+    restarts: Option<Spanned<Vec<DecimalText>>>,
     shape: Option<Spanned<DecimalText>>,
     spectrum: Option<Spanned<String>>,
     lower: Option<Spanned<DecimalText>>,
@@ -333,6 +335,8 @@ pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, Con
             dtypes: v.dtypes.map(|x| (x.value, o(&x.referenced))),
             steps: d(v.steps),
             beyond: s(v.beyond),
+            iteration: s(v.iteration),
+            restarts: v.restarts.map(|x| (x.value.into_iter().map(|t| t.0).collect(), o(&x.referenced))),
         }),
         operator: raw.operator.map(|v| OperatorSettings {
             name: s(v.name),

@@ -10,6 +10,10 @@ use crate::rows::Beyond;
 use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, parse_shape};
 use crate::verify::{Dtype, VerifyOptions};
 
+/// The restart of Gram Newton–Schulz when none is given: before 0-based
+/// step 2, the published repository's default.
+pub const DEFAULT_GRAM_RESTART: usize = 2;
+
 /// The unvalidated `plots` section.
 #[derive(Debug, Clone, Default)]
 pub struct PlotSettings {
@@ -38,6 +42,10 @@ pub struct VerifySettings {
     pub steps: Option<(String, Origin)>,
     /// `repeat_last` or `cycle`.
     pub beyond: Option<(String, Origin)>,
+    /// `standard` or `gram` (Gram Newton–Schulz).
+    pub iteration: Option<(String, Origin)>,
+    /// Gram Newton–Schulz restarts (0-based steps).
+    pub restarts: Option<(Vec<String>, Origin)>,
 }
 
 impl PlotSettings {
@@ -154,9 +162,43 @@ impl VerifySettings {
             Some((text, o)) => Beyond::parse(text)
                 .ok_or_else(|| invalid(o, "verify.beyond", format!("{text:?}"), "`repeat_last` or `cycle`"))?,
         };
+        let gram = match &self.iteration {
+            None => false,
+            Some((text, o)) => match text.trim() {
+                "standard" => false,
+                "gram" => true,
+                _ => return Err(invalid(o, "verify.iteration", format!("{text:?}"), "`standard` or `gram`")),
+            },
+        };
+        let gram_restarts = match (&self.restarts, gram) {
+            (Some((_, o)), false) => {
+                return Err(invalid(o, "verify.restarts", "a list", "only with iteration: gram"));
+            }
+            (None, true) => Some(vec![DEFAULT_GRAM_RESTART]),
+            (Some((list, o)), true) => {
+                let mut out = Vec::new();
+                for item in list {
+                    match item.trim().parse::<usize>() {
+                        Ok(i) if i >= 1 && (i as u64) < MAX_STEPS => out.push(i),
+                        _ => {
+                            return Err(invalid(
+                                o,
+                                "verify.restarts",
+                                item,
+                                "0-based step numbers from 1 (a restart before step 0 is the start itself)",
+                            ));
+                        }
+                    }
+                }
+                out.sort_unstable();
+                out.dedup();
+                Some(out)
+            }
+            (None, false) => None,
+        };
         Ok(VerifyConfig {
             matrix: MatrixSpec { rows, cols, spectrum, lower, seed },
-            options: VerifyOptions { dtypes, steps, beyond, ..VerifyOptions::default() },
+            options: VerifyOptions { dtypes, steps, beyond, gram_restarts, ..VerifyOptions::default() },
         })
     }
 }

@@ -146,6 +146,75 @@ pub fn step_f64(x: &DMatrix<f64>, gram: &DMatrix<f64>, coeffs: &[f64]) -> DMatri
     &b * x + x * coeffs[0]
 }
 
+/// Gram Newton–Schulz: the iteration on the short side's Gram matrix
+/// R = X Xᵀ (n×n) instead of on X (n×m), with restarts (the algorithm of the
+/// Dao-AILab gram-newton-schulz repository). Each step's polynomial
+/// W = a I + Z, Z = b R + c R² + …, is accumulated into Q = W₀W₁⋯ and R is
+/// carried as W R W; at a restart (and at the end) X ← Q X and R = X Xᵀ
+/// again. Products that the published code fuses (Q Z + a Q, R Z + a R,
+/// Z·RZ + a·RZ) are rounded once.
+pub struct GramState<T: nalgebra::Scalar> {
+    /// X at the last restart.
+    pub x: DMatrix<T>,
+    /// The current Gram matrix.
+    pub r: DMatrix<T>,
+    /// The accumulated polynomial since the last restart.
+    pub q: Option<DMatrix<T>>,
+}
+
+impl<T: nalgebra::RealField + Copy> GramState<T> {
+    /// The state for the normalised input (R rounded once).
+    pub fn new(x: DMatrix<T>, round: &dyn Fn(DMatrix<T>) -> DMatrix<T>) -> Self {
+        let r = round(gram(&x));
+        Self { x, r, q: None }
+    }
+
+    /// Step `i` (0-based) with `coeffs` = [a, b, c, …]; `restart` says
+    /// whether to restart before it (never at 0), `update_r` whether a later
+    /// step uses R without restarting first. Returns X_(i+1) = Q X (the
+    /// product a final step forms; measured, not fed back).
+    pub fn step(
+        &mut self,
+        coeffs: &[T],
+        restart: bool,
+        update_r: bool,
+        round: &dyn Fn(DMatrix<T>) -> DMatrix<T>,
+    ) -> DMatrix<T> {
+        if restart && let Some(q) = self.q.take() {
+            self.x = round(&q * &self.x);
+            self.r = round(gram(&self.x));
+        }
+        let n = self.r.nrows();
+        let a = coeffs[0];
+        let deg = coeffs.len() - 1;
+        // Z = Σ_{k≥1} c_k R^k by Horner in R, each stage one fused rounding.
+        let z = if deg == 0 {
+            DMatrix::zeros(n, n)
+        } else {
+            let mut b = round(&self.r * coeffs[deg]);
+            for &ck in coeffs[1..deg].iter().rev() {
+                b = round(&self.r * &b + &self.r * ck);
+            }
+            b
+        };
+        self.q = Some(match self.q.take() {
+            None => {
+                let mut w = z.clone();
+                for i in 0..n {
+                    w[(i, i)] += a;
+                }
+                round(w)
+            }
+            Some(q) => round(&q * &z + &q * a),
+        });
+        if update_r {
+            let rz = round(&self.r * &z + &self.r * a);
+            self.r = round(&z * &rz + &rz * a);
+        }
+        round(self.q.as_ref().expect("set above") * &self.x)
+    }
+}
+
 /// `X Xᵀ` (short side; X is n×m with n ≤ m).
 pub fn gram<T: nalgebra::RealField + Copy>(x: &DMatrix<T>) -> DMatrix<T> {
     x * x.transpose()

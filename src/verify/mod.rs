@@ -29,7 +29,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 pub use arith::Dtype;
-use arith::{Storage, gram, step_f32, step_f64};
+use arith::{GramState, Storage, gram, step_f32, step_f64};
 use matrix::TestMatrix;
 use reference::{REFERENCE_MIN_RATIO, ReferenceError, polar_reference, symmetric_eigenvalues};
 
@@ -52,6 +52,10 @@ pub struct VerifyOptions {
     pub eps: f64,
     /// δ of the normalisation.
     pub delta: f64,
+    /// Gram Newton–Schulz with restarts before these 0-based steps (the
+    /// repository's `reset_iterations`, e.g. `[2]`); `None`: the standard
+    /// iteration on X.
+    pub gram_restarts: Option<Vec<usize>>,
 }
 
 impl Default for VerifyOptions {
@@ -62,6 +66,7 @@ impl Default for VerifyOptions {
             beyond: Beyond::RepeatLast,
             eps: DEFAULT_NORM_EPS,
             delta: DEFAULT_NORM_DELTA,
+            gram_restarts: None,
         }
     }
 }
@@ -126,6 +131,10 @@ pub struct VerifyReport {
     pub norm_eps: f64,
     /// Normalisation δ.
     pub norm_delta: f64,
+    /// Gram Newton–Schulz restarts (0-based steps), when the run used that
+    /// iteration; absent for the standard one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gram_restarts: Option<Vec<usize>>,
     /// σ_min and σ_max of the normalised input X₀ (f64).
     pub input_sigma: [f64; 2],
     /// Set when the Gram-based reference is inaccurate for this matrix.
@@ -192,6 +201,16 @@ pub enum VerifyError {
     /// The reference polar factor could not be computed.
     #[error("the reference polar factor: {0}")]
     Reference(reference::ReferenceError),
+    /// Gram restarts outside the run.
+    #[error("restarts = {restarts:?} are not allowed: 0-based steps from 1 to {last} (steps = {steps})")]
+    Restarts {
+        /// As given.
+        restarts: Vec<usize>,
+        /// The last allowed.
+        last: usize,
+        /// Steps run.
+        steps: usize,
+    },
     /// A normalisation constant that is negative or not finite.
     #[error("normalisation eps = {eps}, delta = {delta} are not allowed: finite numbers >= 0")]
     Normalisation {
@@ -232,6 +251,11 @@ pub fn verify_with_progress(
     let steps = options.steps.unwrap_or(table.default_steps);
     if steps == 0 {
         return Err(VerifyError::NoSteps);
+    }
+    if let Some(r) = &options.gram_restarts
+        && r.iter().any(|&i| i == 0 || i >= steps)
+    {
+        return Err(VerifyError::Restarts { restarts: r.clone(), last: steps.saturating_sub(1), steps });
     }
     if !(options.eps >= 0.0 && options.eps.is_finite() && options.delta >= 0.0 && options.delta.is_finite()) {
         return Err(VerifyError::Normalisation { eps: options.eps, delta: options.delta });
@@ -280,11 +304,12 @@ pub fn verify_with_progress(
             done += 1;
             progress(done, total);
         };
+        let restarts = options.gram_restarts.as_deref();
         let (metrics, mut failure) = match dtype {
-            Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order, &mut tick),
-            Dtype::F32 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::F32, &mut tick),
-            Dtype::Bf16 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::Bf16, &mut tick),
-            Dtype::Fp16 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::Fp16, &mut tick),
+            Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order, restarts, &mut tick),
+            Dtype::F32 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::F32, restarts, &mut tick),
+            Dtype::Bf16 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::Bf16, restarts, &mut tick),
+            Dtype::Fp16 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::Fp16, restarts, &mut tick),
         };
         // The scalar prediction overflowing is a failure of the table too.
         let keep = match predicted.iter().position(|p| !(p.0.is_finite() && p.1.is_finite())) {
@@ -328,6 +353,7 @@ pub fn verify_with_progress(
         beyond_last_row: options.beyond,
         norm_eps: options.eps,
         norm_delta: options.delta,
+        gram_restarts: options.gram_restarts.clone(),
         input_sigma: [min_max(&sigma0).0, min_max(&sigma0).1],
         reference_warning,
         interval_warning,
@@ -399,16 +425,25 @@ fn metrics(s: &DMatrix<f64>, d_gram: &DMatrix<f64>, d_frob2: f64, n: usize) -> R
 /// A run's metrics up to its failure, and the failure.
 type RunOutcome = (Vec<RawMetrics>, Option<String>);
 
+/// Where Gram Newton–Schulz restarts and keeps R: (restart before step t,
+/// update R after it), for 1-based step t of `steps`.
+fn gram_flags(restarts: &[usize], t: usize, steps: usize) -> (bool, bool) {
+    (t > 1 && restarts.contains(&(t - 1)), t < steps && !restarts.contains(&t))
+}
+
 fn run_f64(
     x0: &DMatrix<f64>,
     polar: &DMatrix<f64>,
     rows: &[Vec<f64>],
     order: &[usize],
+    restarts: Option<&[usize]>,
     tick: &mut dyn FnMut(),
 ) -> RunOutcome {
     let n = x0.nrows();
     let mut x = x0.clone();
     let mut s = gram(&x);
+    let keep = |m: DMatrix<f64>| m;
+    let mut state = restarts.map(|_| GramState::new(x0.clone(), &keep));
     let mut out = Vec::with_capacity(order.len() + 1);
     let measure = |x: &DMatrix<f64>, s: &DMatrix<f64>| {
         let d = x - polar;
@@ -416,7 +451,13 @@ fn run_f64(
     };
     for t in 0..=order.len() {
         if t > 0 {
-            x = step_f64(&x, &s, &rows[order[t - 1]]);
+            x = match (&mut state, restarts) {
+                (Some(g), Some(r)) => {
+                    let (restart, update_r) = gram_flags(r, t, order.len());
+                    g.step(&rows[order[t - 1]], restart, update_r, &keep)
+                }
+                _ => step_f64(&x, &s, &rows[order[t - 1]]),
+            };
             s = gram(&x);
         }
         match measure(&x, &s) {
@@ -434,6 +475,7 @@ fn run_f32(
     rows: &[Vec<f32>],
     order: &[usize],
     storage: Storage,
+    restarts: Option<&[usize]>,
     tick: &mut dyn FnMut(),
 ) -> RunOutcome {
     let n = x0.nrows();
@@ -449,6 +491,15 @@ fn run_f32(
     // The Gram matrix accumulated in f32 and not yet rounded: the step rounds
     // it (bf16) before use, the metrics read it as it is.
     let mut s = gram(&x);
+    let round = |mut m: DMatrix<f32>| {
+        if storage != Storage::F32 {
+            for v in m.iter_mut() {
+                *v = storage.round(*v);
+            }
+        }
+        m
+    };
+    let mut state = restarts.map(|_| GramState::new(x.clone(), &round));
     let mut out = Vec::with_capacity(order.len() + 1);
     let measure = |x: &DMatrix<f32>, s: &DMatrix<f32>| {
         let d = x - &polar32;
@@ -457,7 +508,13 @@ fn run_f32(
     };
     for t in 0..=order.len() {
         if t > 0 {
-            x = step_f32(&x, &s, &rows[order[t - 1]], storage);
+            x = match (&mut state, restarts) {
+                (Some(g), Some(r)) => {
+                    let (restart, update_r) = gram_flags(r, t, order.len());
+                    g.step(&rows[order[t - 1]], restart, update_r, &round)
+                }
+                _ => step_f32(&x, &s, &rows[order[t - 1]], storage),
+            };
             s = gram(&x);
         }
         if x.iter().any(|v| !v.is_finite()) {
