@@ -241,6 +241,12 @@ struct CompareArgs {
     /// The arithmetic of the measurement: f64, f32, bf16 (default) or fp16.
     #[arg(long, value_name = "DTYPE")]
     dtype: Option<String>,
+    /// standard (default) or gram: cost and measure Gram Newton-Schulz.
+    #[arg(long, value_name = "KIND")]
+    iteration: Option<String>,
+    /// Gram Newton-Schulz restarts, 0-based steps (default 2).
+    #[arg(long, value_name = "LIST")]
+    restarts: Option<String>,
     /// Spectrum of the generated matrix (default log_uniform).
     #[arg(long, value_name = "KIND")]
     spectrum: Option<String>,
@@ -717,6 +723,18 @@ fn compare_command(args: CompareArgs) -> anyhow::Result<ExitCode> {
         upper: args.upper.clone(),
         shape: cost_shape,
         steps: args.steps,
+        gram_restarts: {
+            // The verify section's rules for the two keys, reported by flag.
+            let settings = VerifySettings {
+                iteration: args.iteration.clone().map(|v| (v, Origin::Flag)),
+                restarts: args
+                    .restarts
+                    .clone()
+                    .map(|d| (d.split(',').map(|s| s.trim().to_string()).collect(), Origin::Flag)),
+                ..VerifySettings::default()
+            };
+            settings.validate().map_err(flag_error)?.options.gram_restarts
+        },
         dtype: match &args.dtype {
             None => crate::verify::Dtype::Bf16,
             Some(d) => crate::verify::Dtype::parse(d.trim()).ok_or_else(|| {

@@ -41,6 +41,9 @@ pub struct CompareOptions {
     pub steps: Option<usize>,
     /// The arithmetic of the measurement on a matrix (default bf16).
     pub dtype: Dtype,
+    /// Gram Newton–Schulz with these restarts (cost model and measurement);
+    /// `None`: the standard iteration.
+    pub gram_restarts: Option<Vec<usize>>,
 }
 
 /// Default ℓ of a comparison.
@@ -58,6 +61,7 @@ impl Default for CompareOptions {
             shape: DEFAULT_COST_SHAPE,
             steps: None,
             dtype: Dtype::Bf16,
+            gram_restarts: None,
         }
     }
 }
@@ -159,6 +163,10 @@ pub struct CompareReport {
     pub measured_dtype: Option<Dtype>,
     /// Past the last row of a table.
     pub beyond_last_row: Beyond,
+    /// Gram Newton–Schulz restarts, when the comparison (cost and
+    /// measurement) is of that iteration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gram_restarts: Option<Vec<usize>>,
     /// The tables, in the order given.
     pub tables: Vec<TableComparison>,
     /// polar-coeffs version.
@@ -199,6 +207,38 @@ impl CompareReport {
         }
         Ok(())
     }
+}
+
+/// Flops of step `t` (1-based, of `steps`) of Gram Newton–Schulz on an n×m
+/// matrix (n ≤ m) with restarts before the 0-based steps `restarts`
+/// (docs/MATH.md §6): R = XXᵀ first (2n²m); at a restart Q·X and R again
+/// (4n²m); Z = b R + c R² + … by Horner ((q−1)·2n³ for q ≥ 2 terms beyond
+/// the first, none for a cubic); Q·Z unless Q starts here (2n³); R ← W R W
+/// when a later step uses it (4n³); and after the last step Q·X (2n²m).
+pub fn gram_step_flops(n: usize, m: usize, degree: u32, t: usize, steps: usize, restarts: &[usize]) -> f64 {
+    let (n, m) = (n as f64, m as f64);
+    let q = f64::from((degree - 1) / 2);
+    let mut f = 0.0;
+    let restart = t > 1 && restarts.contains(&(t - 1));
+    if t == 1 {
+        f += 2.0 * n * n * m;
+    }
+    if restart {
+        f += 4.0 * n * n * m;
+    }
+    if q >= 2.0 {
+        f += 2.0 * (q - 1.0) * n * n * n;
+    }
+    if !(t == 1 || restart) {
+        f += 2.0 * n * n * n;
+    }
+    if t < steps && !restarts.contains(&t) {
+        f += 4.0 * n * n * n;
+    }
+    if t == steps {
+        f += 2.0 * n * n * m;
+    }
+    f
 }
 
 /// Flops of one degree-d step on an n×m matrix (docs/MATH.md §6, n ≤ m): A = XXᵀ
@@ -270,7 +310,12 @@ pub fn compare_with_progress(
         let steps = options.steps.unwrap_or(table.default_steps);
         let (measured, measurement_failure) = match matrix {
             Some(mat) => {
-                let vo = VerifyOptions { dtypes: vec![options.dtype], steps: Some(steps), ..VerifyOptions::default() };
+                let vo = VerifyOptions {
+                    dtypes: vec![options.dtype],
+                    steps: Some(steps),
+                    gram_restarts: options.gram_restarts.clone(),
+                    ..VerifyOptions::default()
+                };
                 let report = verify(table, mat, &vo)?;
                 let run = &report.runs[0];
                 (
@@ -285,7 +330,10 @@ pub fn compare_with_progress(
         let mut flops = 0.0;
         let mut rows = Vec::with_capacity(steps);
         for (t, (&r, (lo, hi))) in order.iter().zip(images).enumerate() {
-            flops += step_flops(n, m, polys[r].0.degree());
+            flops += match &options.gram_restarts {
+                Some(restarts) => gram_step_flops(n.min(m), n.max(m), polys[r].0.degree(), t + 1, steps, restarts),
+                None => step_flops(n, m, polys[r].0.degree()),
+            };
             rows.push(CompareStep {
                 step: t + 1,
                 row: r + 1,
@@ -310,6 +358,7 @@ pub fn compare_with_progress(
         shape: [n, m],
         matrix: matrix.map(|m| m.description.clone()),
         measured_dtype: matrix.map(|_| options.dtype),
+        gram_restarts: options.gram_restarts.clone(),
         beyond_last_row: Beyond::RepeatLast,
         tables: out,
         tool_version: crate::TOOL_VERSION.to_string(),
@@ -367,6 +416,12 @@ pub mod render {
             report.lower, report.upper, report.lower, report.upper
         );
         error_matrix(report, &mut out);
+        if let Some(r) = &report.gram_restarts {
+            let _ = writeln!(
+                out,
+                "\nCost (and measurement) of Gram Newton-Schulz with restarts before 0-based steps {r:?} (docs/MATH.md section 6)."
+            );
+        }
         let measured = report.matrix.is_some();
         for table in &report.tables {
             let _ = writeln!(out, "\n## `{}`\n\n{}\n", table.name, table.source);

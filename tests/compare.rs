@@ -143,3 +143,29 @@ fn fp16_measurements_and_their_failures_are_reported() {
         .failure()
         .stderr(predicate::str::contains("--dtype = \"fp8\" is not allowed"));
 }
+
+#[test]
+fn gram_newton_schulz_costs_follow_the_model() {
+    // 1024 x 4096, five quintic steps, a restart before step 2 (0-based):
+    // R first (2n^2m), per step Z (2n^3), Q Z (2n^3, not where Q starts), R
+    // updated (4n^3) unless a restart follows, the restart (4n^2m) and the
+    // final Q X (2n^2m): 64.42 GFLOP against 96.64 for the standard iteration.
+    use polar_coeffs::compare::gram_step_flops;
+    let (n, m) = (1024.0f64, 4096.0f64);
+    let (n2m, n3) = (n * n * m, n * n * n);
+    let want = [2.0 * n2m + 6.0 * n3, 4.0 * n3, 4.0 * n2m + 6.0 * n3, 8.0 * n3, 4.0 * n3 + 2.0 * n2m];
+    for (t, w) in want.iter().enumerate() {
+        assert_eq!(gram_step_flops(1024, 4096, 5, t + 1, 5, &[2]), *w, "step {}", t + 1);
+    }
+    let dir = TempDir::new().unwrap();
+    bin()
+        .args(["compare", "gram-ns", "--iteration", "gram", "--restarts", "2", "--quiet", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("compare.json")).unwrap()).unwrap();
+    assert_eq!(report["gram_restarts"], serde_json::json!([2]));
+    let total = report["tables"][0]["steps"][4]["cumulative_gflop"].as_f64().unwrap();
+    assert!((total - want.iter().sum::<f64>() / 1e9).abs() < 1e-9, "{total}");
+}

@@ -252,7 +252,7 @@ fn missing_npy_and_bad_shapes_are_refused() {
 fn unknown_preset_lists_the_valid_ones() {
     bin().args(["verify", "--table", "polar-express"]).assert().failure().code(1).stderr(
         predicate::str::contains("not a known preset")
-            .and(predicate::str::contains("polar-express-2025, polar-express-modded-nanogpt-5, jordan")),
+            .and(predicate::str::contains(polar_coeffs::presets::PRESET_NAMES.join(", "))),
     );
 }
 
