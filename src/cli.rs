@@ -21,7 +21,6 @@ use crate::app::{self, AppError};
 use crate::compare::{CompareOptions, DEFAULT_LOWER, DEFAULT_UPPER, render as compare_render};
 use crate::config::{ConfigError, DegreeSpec, Origin, Settings, VerifyConfig, VerifySettings};
 use crate::emit::{Emitter, JsonEmitter, RustEmitter};
-use crate::normalise::{DEFAULT_DELTA, DEFAULT_EPS};
 use crate::plot::ImageFormat;
 use crate::progress::Progress;
 use crate::solve::solve;
@@ -318,12 +317,12 @@ struct VerifyArgs {
     /// Gram Newton-Schulz restarts, 0-based steps before which X is rebuilt (default 2).
     #[arg(long, value_name = "LIST")]
     restarts: Option<String>,
-    /// ε of the normalisation X / (||X||_F (1 + ε) + δ).
-    #[arg(long, default_value_t = DEFAULT_EPS)]
-    eps: f64,
-    /// δ of the normalisation.
-    #[arg(long, default_value_t = DEFAULT_DELTA)]
-    delta: f64,
+    /// ε of the normalisation X / (||X||_F (1 + ε) + δ) (default: the table's own normalisation, else 1e-2).
+    #[arg(long)]
+    eps: Option<f64>,
+    /// δ of the normalisation (default: the table's own, else 1e-7).
+    #[arg(long)]
+    delta: Option<f64>,
     /// Refuse matrices with more elements than this (checked before allocating).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ELEMENTS)]
     max_elements: u64,
@@ -571,8 +570,14 @@ fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let VerifyConfig { matrix: spec, mut options } =
         settings.validate_with_cap(args.max_elements).map_err(flag_error)?;
-    options.eps = args.eps;
-    options.delta = args.delta;
+    // The table's own normalisation, then any flag given.
+    options.normalise_like(&table.normalisation.clone().unwrap_or_default());
+    if let Some(eps) = args.eps {
+        options.eps = eps;
+    }
+    if let Some(delta) = args.delta {
+        options.delta = delta;
+    }
     let matrix = match &args.matrix {
         Some(path) => MatrixSource::Npy(path.clone()),
         None => MatrixSource::Generated(spec),
@@ -800,6 +805,7 @@ fn solve_command(args: SolveArgs) -> anyhow::Result<ExitCode> {
         safety: flag(args.safety),
         safety_mode: flag(args.safety_mode),
         recentre: flag(args.recentre),
+        normalisation: None,
         round_to: flag(args.round_to),
         root: flag(args.root),
         limit_row: args.limit_row.then_some((true, Origin::Flag)),

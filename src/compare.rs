@@ -310,12 +310,14 @@ pub fn compare_with_progress(
         let steps = options.steps.unwrap_or(table.default_steps);
         let (measured, measurement_failure) = match matrix {
             Some(mat) => {
-                let vo = VerifyOptions {
+                let mut vo = VerifyOptions {
                     dtypes: vec![options.dtype],
                     steps: Some(steps),
                     gram_restarts: options.gram_restarts.clone(),
                     ..VerifyOptions::default()
                 };
+                // Each table with the normalisation it assumes.
+                vo.normalise_like(&table.normalisation.clone().unwrap_or_default());
                 let report = verify(table, mat, &vo)?;
                 let run = &report.runs[0];
                 (

@@ -147,6 +147,20 @@ fn scaled_row(row: &[&str; 3], safety: &str) -> Vec<String> {
         .collect()
 }
 
+/// The normalisation a preset's source uses: X / (||X||_F * scale +
+/// epsilon). Where the source does not say, the usual Muon one
+/// (X / (||X||_F * 1.01 + 1e-7)) is assumed.
+pub fn normalisation(name: &str) -> crate::normalise::Normalisation {
+    use crate::normalise::Normalisation;
+    match name {
+        // modded-nanogpt's own code: X / (||X||_F * 1.02 + 1e-6).
+        "polar-express-modded-nanogpt-5" => Normalisation::frobenius("1.02", "1e-6"),
+        // Muon's original code and the Gram Newton-Schulz repository: + 1e-7, no factor.
+        "jordan" | "gram-ns" | "deepseek-v4" => Normalisation::frobenius("1", "1e-7"),
+        _ => Normalisation::default(),
+    }
+}
+
 /// The preset called `name`, or `None`.
 pub fn preset(name: &str) -> Option<Preset> {
     let p = match name {

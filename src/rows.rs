@@ -10,6 +10,7 @@
 //!     rows: vec![vec!["1.5".into(), "-0.5".into()]],
 //!     default_steps: 3,
 //!     interval: None,
+//!     normalisation: None,
 //! };
 //! table.validate().unwrap();
 //! assert_eq!(table.row_index(2, Beyond::RepeatLast), 0);
@@ -35,6 +36,9 @@ pub struct CoefficientRows {
     /// known (tables this tool made): `verify` warns when a matrix's
     /// normalised singular values leave it.
     pub interval: Option<[String; 2]>,
+    /// The input normalisation the table assumes, when known (documents,
+    /// presets): `verify` uses it unless told otherwise.
+    pub normalisation: Option<crate::normalise::Normalisation>,
 }
 
 /// What to do when more steps are asked than a table has rows.
@@ -122,6 +126,7 @@ impl CoefficientRows {
             rows: p.rows.clone(),
             default_steps: p.default_steps,
             interval: None,
+            normalisation: Some(crate::presets::normalisation(p.name)),
         }
     }
 

@@ -140,6 +140,7 @@ fn fp16_overflow_is_a_failed_run() {
         rows: vec![vec!["40".into()]],
         default_steps: 4,
         interval: None,
+        normalisation: None,
     };
     let spec = MatrixSpec { rows: 8, cols: 16, spectrum: Spectrum::Uniform, lower: 0.5, seed: 0 };
     let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();

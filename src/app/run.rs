@@ -152,7 +152,9 @@ fn render_config(
     let mut verification = None;
     if let Some(v) = &config.verify {
         let matrix = generate(&v.matrix, DEFAULT_MAX_ELEMENTS).map_err(|e| format!("verify: {e}"))?;
-        let report = verify(&doc.rows(), &matrix, &v.options).map_err(|e| format!("verify: {e}"))?;
+        let mut verify_options = v.options.clone();
+        verify_options.normalise_like(&doc.config.normalisation());
+        let report = verify(&doc.rows(), &matrix, &verify_options).map_err(|e| format!("verify: {e}"))?;
         files.push((options.out.join(format!("{}.verify.json", doc.name)), verify_report::to_json(&report).into()));
         files.push((options.out.join(format!("{}.verify.md", doc.name)), verify_report::to_markdown(&report).into()));
         verification = Some(report);

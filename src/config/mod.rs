@@ -35,7 +35,7 @@ pub use operator::{MAX_POWER, OperatorConfig, OperatorSettings};
 pub use raw::{DecimalText, DegreeSpec};
 pub use rows::{is_rows_yaml, rows_from_yaml_str};
 pub use sections::{PlotSettings, VerifySettings};
-pub use settings::{Settings, default_const_name, is_plain_stem};
+pub use settings::{NormalisationSettings, Settings, default_const_name, is_plain_stem};
 
 use crate::adam::spec::AdamConfig;
 use crate::plot::{ImageFormat, PlotKind};
@@ -69,6 +69,8 @@ pub struct Config {
     pub emit: EmitOptions,
     /// `round_to`: the type a rounding-aware table is made for, if any.
     pub round_to: Option<crate::rounding::RoundTarget>,
+    /// The input normalisation the table assumes.
+    pub normalisation: crate::normalise::Normalisation,
     /// The `verify` section: what `run` verifies the table on, if anything.
     pub verify: Option<VerifyConfig>,
     /// The `plots` section: what `run` draws, if anything.
@@ -142,6 +144,7 @@ impl Config {
             root: (self.spec.root != crate::poly::MSIGN_ROOT).then_some(self.spec.root),
             limit_row: self.spec.limit_row.then_some(true),
             recentre: (self.spec.recentre != crate::schedule::Recentre::Image).then_some(self.spec.recentre),
+            normalisation: (!self.normalisation.is_default()).then(|| self.normalisation.clone()),
             adam: self.adam.clone(),
         }
     }

@@ -115,6 +115,7 @@ struct RawConfig {
     safety: Option<Spanned<DecimalText>>,
     safety_mode: Option<Spanned<String>>,
     recentre: Option<Spanned<String>>,
+    normalisation: Option<RawNormalisation>,
     precision: Option<Spanned<DecimalText>>,
     max_iterations: Option<Spanned<DecimalText>>,
     emit: Option<RawEmit>,
@@ -238,6 +239,14 @@ struct RawVerify {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawNormalisation {
+    kind: Option<Spanned<String>>,
+    scale: Option<Spanned<DecimalText>>,
+    epsilon: Option<Spanned<DecimalText>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawOperator {
     name: Option<Spanned<String>>,
     formulas: Option<Spanned<Vec<String>>>,
@@ -319,6 +328,11 @@ pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, Con
         safety: d(raw.safety),
         safety_mode: s(raw.safety_mode),
         recentre: s(raw.recentre),
+        normalisation: raw.normalisation.map(|n| super::NormalisationSettings {
+            kind: s(n.kind),
+            scale: d(n.scale),
+            epsilon: d(n.epsilon),
+        }),
         round_to: s(raw.round_to),
         root: d(raw.root),
         limit_row: raw.limit_row.map(|v| (v.value, o(&v.referenced))),

@@ -68,5 +68,6 @@ pub fn rows_from_yaml_str(text: &str, file: &str) -> Result<CoefficientRows, Con
         rows,
         default_steps,
         interval: None,
+        normalisation: None,
     })
 }

@@ -48,6 +48,8 @@ pub struct Settings {
     pub safety_mode: Option<Valued<String>>,
     /// `image` or `endpoints`.
     pub recentre: Option<Valued<String>>,
+    /// The `normalisation` block.
+    pub normalisation: Option<NormalisationSettings>,
     /// `f32`, `bf16` or `f16`: also make a rounding-aware table.
     pub round_to: Option<Valued<String>>,
     /// Exponent step r of the family x·q(x^r) (2: msign).
@@ -126,6 +128,59 @@ pub(crate) fn number(
     match text.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && ok(x) => Ok(x),
         _ => Err(invalid(o, key, text, allowed)),
+    }
+}
+
+/// The unvalidated `normalisation` block.
+#[derive(Debug, Clone, Default)]
+pub struct NormalisationSettings {
+    /// `frobenius` or `spectral_bound`.
+    pub kind: Option<Valued<String>>,
+    /// The factor on the norm.
+    pub scale: Option<Valued<String>>,
+    /// The term added.
+    pub epsilon: Option<Valued<String>>,
+}
+
+impl NormalisationSettings {
+    /// Checks the block; defaults: `frobenius`, scale 1.01, epsilon 1e-7.
+    ///
+    /// # Errors
+    ///
+    /// The first [`ConfigError`], naming `normalisation.<key>`.
+    pub fn validate(&self) -> Result<crate::normalise::Normalisation, ConfigError> {
+        use crate::normalise::{NormKind, Normalisation, is_plain_decimal};
+        let kind = match &self.kind {
+            None => NormKind::Frobenius,
+            Some((t, o)) => names::parse(t.trim())
+                .ok_or_else(|| invalid(o, "normalisation.kind", format!("{t:?}"), "`frobenius` or `spectral_bound`"))?,
+        };
+        let text =
+            |v: &Option<Valued<String>>, key: &str, default: &str, ok: &dyn Fn(f64) -> bool, allowed: &str| match v {
+                None => Ok(default.to_string()),
+                Some((t, o)) => {
+                    let t = t.trim();
+                    match t.parse::<f64>() {
+                        Ok(x) if is_plain_decimal(t) && x.is_finite() && ok(x) => Ok(t.to_string()),
+                        _ => Err(invalid(o, key, t, allowed)),
+                    }
+                }
+            };
+        let scale = text(
+            &self.scale,
+            "normalisation.scale",
+            crate::normalise::DEFAULT_SCALE_TEXT,
+            &|x| (1.0..=16.0).contains(&x),
+            "a plain decimal from 1 to 16 (such as 1.02)",
+        )?;
+        let epsilon = text(
+            &self.epsilon,
+            "normalisation.epsilon",
+            crate::normalise::DEFAULT_EPSILON_TEXT,
+            &|x| (0.0..=1.0).contains(&x),
+            "a plain decimal from 0 to 1 (such as 1e-6)",
+        )?;
+        Ok(Normalisation { kind, scale, epsilon })
     }
 }
 
@@ -223,6 +278,21 @@ impl Settings {
             ),
         };
         let emit = self.emit_options(&name)?;
+        let normalisation = match &self.normalisation {
+            None => crate::normalise::Normalisation::default(),
+            Some(n) => {
+                if root != crate::poly::MSIGN_ROOT {
+                    let o = self.root.as_ref().map_or(missing_origin, |v| &v.1);
+                    return Err(invalid(
+                        o,
+                        "root",
+                        root.to_string(),
+                        "2 (msign) with a `normalisation` block (root tables normalise P by sqrt(tr(P^2)))",
+                    ));
+                }
+                n.validate()?
+            }
+        };
         let adam = match self.adam {
             Some(a) => a.validate(&degrees, precision, root)?,
             None => None,
@@ -248,6 +318,7 @@ impl Settings {
             },
             emit,
             round_to,
+            normalisation,
             adam,
             plots: match self.plots {
                 Some(p) => Some(p.validate(self.verify.is_some())?),

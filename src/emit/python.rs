@@ -6,6 +6,7 @@
 use std::fmt::Write;
 
 use super::{EmitError, Emitter, comment_safe, literal_rows, provenance};
+use crate::normalise::NormKind;
 use crate::table::ElementType;
 use crate::table::TableDoc;
 
@@ -48,12 +49,16 @@ impl Emitter for PythonEmitter {
             // The msign function below applies msign tables only.
             return Ok(out);
         }
+        // Checked plain decimals (TableDoc::from_json, the config), so valid
+        // Python literals.
+        let normalisation = doc.config.normalisation();
         let _ = write!(
             out,
             r#"
 
-def msign(G, steps=None, eps={eps:e}, delta={delta:e}, dtype=None, *, _rows={name}):
-    """Apply `{name}` to G (..., n, m): X = G / (||G||_F (1 + eps) + delta), then one
+def msign(G, steps=None, scale={scale}, epsilon={epsilon}, dtype=None, *, _rows={name}):
+    """Apply `{name}` to G (..., n, m): X = G / ({norm_text} * scale + epsilon) (this
+    table's normalisation), then one
     step per row (the last row repeated when steps exceeds the rows), products on the
     short side. A torch.Tensor runs in torch and comes back in `dtype` (default
     torch.bfloat16); anything else runs in numpy and comes back in `dtype` (default
@@ -74,7 +79,7 @@ def msign(G, steps=None, eps={eps:e}, delta={delta:e}, dtype=None, *, _rows={nam
     transposed = X.shape[-2] > X.shape[-1]
     if transposed:
         X = swap(X)
-    X = X / (frobenius(X) * (1 + eps) + delta)
+    X = X / ({norm_code} * scale + epsilon)
     rows = _rows
     for t in range(len(rows) if steps is None else steps):
         c = rows[min(t, len(rows) - 1)]
@@ -88,8 +93,16 @@ def msign(G, steps=None, eps={eps:e}, delta={delta:e}, dtype=None, *, _rows={nam
         X = c[0] * X + B @ X
     return swap(X) if transposed else X
 "#,
-            eps = crate::normalise::DEFAULT_EPS,
-            delta = crate::normalise::DEFAULT_DELTA,
+            scale = normalisation.scale,
+            epsilon = normalisation.epsilon,
+            norm_text = match normalisation.kind {
+                NormKind::Frobenius => "||G||_F",
+                NormKind::SpectralBound => "||(G G^T)^2||_F^(1/4)",
+            },
+            norm_code = match normalisation.kind {
+                NormKind::Frobenius => "frobenius(X)",
+                NormKind::SpectralBound => "frobenius((X @ swap(X)) @ (X @ swap(X))) ** 0.25",
+            },
         );
         Ok(out)
     }

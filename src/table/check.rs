@@ -189,7 +189,17 @@ impl TableDoc {
         // The two texts every emitted file quotes are this tool's own: a
         // document carrying any other words is refused (they would reach
         // doc comments and docstrings, where tools run what they find).
-        if self.normalisation != crate::normalise::description_for(self.root()) {
+        if let Some(n) = &self.config.normalisation {
+            let plain = |t: &str| crate::normalise::is_plain_decimal(t) && t.parse::<f64>().is_ok_and(f64::is_finite);
+            if !plain(&n.scale) || !plain(&n.epsilon) || self.root() != crate::poly::MSIGN_ROOT {
+                return Err(bad(
+                    "config.normalisation",
+                    &format!("{n:?}"),
+                    "plain decimals for scale and epsilon, with an msign table",
+                ));
+            }
+        }
+        if self.normalisation != self.config.normalisation().describe(self.root()) {
             return Err(bad(
                 "normalisation",
                 &self.normalisation,

@@ -128,6 +128,10 @@ pub struct ConfigEcho {
     /// `recentre: endpoints` (absent for the default, `image`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recentre: Option<crate::schedule::Recentre>,
+    /// The input normalisation, when it is not the default
+    /// X / (||X||_F * 1.01 + 1e-7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalisation: Option<crate::normalise::Normalisation>,
     /// The Adam method's settings (absent for the greedy method).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adam: Option<AdamConfig>,
@@ -137,5 +141,10 @@ impl ConfigEcho {
     /// The exponent step r (2, msign, when the echo has none).
     pub fn root(&self) -> u32 {
         self.root.unwrap_or(crate::poly::MSIGN_ROOT)
+    }
+
+    /// The normalisation (the default when the echo has none).
+    pub fn normalisation(&self) -> crate::normalise::Normalisation {
+        self.normalisation.clone().unwrap_or_default()
     }
 }

@@ -460,7 +460,7 @@ impl TableDoc {
             all_converged: true,
             method,
             optimisation,
-            normalisation: crate::normalise::description_for(echo.root()),
+            normalisation: echo.normalisation().describe(echo.root()),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
             rounded: None,
         }
@@ -519,7 +519,7 @@ impl TableDoc {
             all_converged: schedule.all_converged(),
             method: Method::Greedy,
             optimisation: None,
-            normalisation: crate::normalise::description_for(echo.root()),
+            normalisation: echo.normalisation().describe(echo.root()),
             beyond_last_row: BEYOND_LAST_ROW.to_string(),
             rounded: None,
         }
@@ -538,6 +538,7 @@ impl TableDoc {
             rows: self.steps.iter().map(|s| s.coefficients.clone()).collect(),
             default_steps: self.steps.len(),
             interval: Some([self.config.lower.clone(), self.config.upper.clone()]),
+            normalisation: Some(self.config.normalisation()),
         }
     }
 

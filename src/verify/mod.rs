@@ -56,6 +56,18 @@ pub struct VerifyOptions {
     /// repository's `reset_iterations`, e.g. `[2]`); `None`: the standard
     /// iteration on X.
     pub gram_restarts: Option<Vec<usize>>,
+    /// Divide by ‖(X Xᵀ)²‖_F^(1/4) instead of ‖X‖_F (then ·(1 + ε) + δ).
+    pub spectral_bound: bool,
+}
+
+impl VerifyOptions {
+    /// Takes ε, δ and the norm from a table's normalisation
+    /// (ε = scale − 1).
+    pub fn normalise_like(&mut self, n: &crate::normalise::Normalisation) {
+        self.eps = n.excess_f64();
+        self.delta = n.epsilon_f64();
+        self.spectral_bound = n.kind == crate::normalise::NormKind::SpectralBound;
+    }
 }
 
 impl Default for VerifyOptions {
@@ -67,6 +79,7 @@ impl Default for VerifyOptions {
             eps: DEFAULT_NORM_EPS,
             delta: DEFAULT_NORM_DELTA,
             gram_restarts: None,
+            spectral_bound: false,
         }
     }
 }
@@ -131,6 +144,10 @@ pub struct VerifyReport {
     pub norm_eps: f64,
     /// Normalisation δ.
     pub norm_delta: f64,
+    /// The norm divided by, when it is not ‖M‖_F: `spectral_bound`,
+    /// ‖(M Mᵀ)²‖_F^(1/4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub norm_kind: Option<crate::normalise::NormKind>,
     /// Gram Newton–Schulz restarts (0-based steps), when the run used that
     /// iteration; absent for the standard one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,7 +284,13 @@ pub fn verify_with_progress(
     // 1e300 nor 1e-300 data overflow or underflow on the way.
     let amax = m.amax();
     let unit = &m / amax;
-    let divisor = crate::normalise::divisor(unit.norm(), options.eps, options.delta / amax);
+    let norm = if options.spectral_bound {
+        let a = &unit * unit.transpose();
+        (&a * &a).norm().sqrt().sqrt()
+    } else {
+        unit.norm()
+    };
+    let divisor = crate::normalise::divisor(norm, options.eps, options.delta / amax);
     let x0 = &unit / divisor;
     if !(amax.is_finite() && amax > 0.0 && divisor.is_finite() && divisor > 0.0) || x0.amax() < MIN_NORMALISED {
         return Err(VerifyError::Scale { amax, divisor });
@@ -354,6 +377,7 @@ pub fn verify_with_progress(
         norm_eps: options.eps,
         norm_delta: options.delta,
         gram_restarts: options.gram_restarts.clone(),
+        norm_kind: options.spectral_bound.then_some(crate::normalise::NormKind::SpectralBound),
         input_sigma: [min_max(&sigma0).0, min_max(&sigma0).1],
         reference_warning,
         interval_warning,

@@ -18,11 +18,12 @@ fn header(report: &VerifyReport) -> String {
         super::Beyond::Cycle => "cycle through the rows",
     };
     format!(
-        "table {} ({} rows) on {}; {} steps (past the last row: {beyond}); X0 = M / (||M||_F * (1 + {}) + {}), sigma(X0) in [{:.4e}, {:.4e}]",
+        "table {} ({} rows) on {}; {} steps (past the last row: {beyond}); X0 = M / ({} * (1 + {}) + {}), sigma(X0) in [{:.4e}, {:.4e}]",
         report.table,
         report.rows.len(),
         report.matrix,
         report.steps,
+        if report.norm_kind.is_some() { "||(M M^T)^2||_F^(1/4)" } else { "||M||_F" },
         report.norm_eps,
         report.norm_delta,
         report.input_sigma[0],
