@@ -317,6 +317,10 @@ struct VerifyArgs {
     /// Gram Newton-Schulz restarts, 0-based steps before which X is rebuilt (default 2).
     #[arg(long, value_name = "LIST")]
     restarts: Option<String>,
+    /// Where f32/bf16/fp16 runs normalise: f64 (default; exact, one rounding), f32 (in f32, then cast) or
+    /// dtype (cast first, then normalise in the working precision).
+    #[arg(long, value_name = "WHERE")]
+    normalise_in: Option<String>,
     /// ε of the normalisation X / (||X||_F (1 + ε) + δ) (default: the table's own normalisation, else 1e-2).
     #[arg(long)]
     eps: Option<f64>,
@@ -367,6 +371,15 @@ struct SolveArgs {
     /// Where the safety factor applies: after or inside (default after).
     #[arg(long, value_name = "MODE")]
     safety_mode: Option<String>,
+    /// The input normalisation the table assumes: frobenius (default) or spectral_bound.
+    #[arg(long, value_name = "KIND")]
+    norm_kind: Option<String>,
+    /// Its factor on the norm (default 1.01).
+    #[arg(long, value_name = "S")]
+    norm_scale: Option<String>,
+    /// Its added term (default 1e-7).
+    #[arg(long, value_name = "E")]
+    norm_epsilon: Option<String>,
     /// Recentring of a cushioned fit: image (default; 2/(min + max) of the exact image) or endpoints (the
     /// reference code's 2/(p(l) + p(u)), next interval [p(l), 2 - p(l)], limit polynomial near the end).
     #[arg(long, value_name = "MODE")]
@@ -421,6 +434,9 @@ fn output_format(s: &str) -> Result<OutputFormat, String> {
 /// The flag a config key is set by on the command line: `emit.const_name` is
 /// `--const-name`, `verify.shape` is `--shape`.
 fn flag_for(key: &str) -> String {
+    if let Some(part) = key.strip_prefix("normalisation.") {
+        return format!("--norm-{part}");
+    }
     let key = key.trim_start_matches("emit.").trim_start_matches("verify.");
     match key.strip_prefix("operator.") {
         Some("name") => "NAME".into(),
@@ -566,6 +582,7 @@ fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         steps: flag(&args.steps),
         beyond: flag(&args.beyond),
         iteration: flag(&args.iteration),
+        normalise_in: flag(&args.normalise_in),
         restarts: args.restarts.clone().map(|d| (d.split(',').map(|s| s.trim().to_string()).collect(), Origin::Flag)),
     };
     let VerifyConfig { matrix: spec, mut options } =
@@ -805,7 +822,14 @@ fn solve_command(args: SolveArgs) -> anyhow::Result<ExitCode> {
         safety: flag(args.safety),
         safety_mode: flag(args.safety_mode),
         recentre: flag(args.recentre),
-        normalisation: None,
+        normalisation: match (&args.norm_kind, &args.norm_scale, &args.norm_epsilon) {
+            (None, None, None) => None,
+            (kind, scale, epsilon) => Some(crate::config::NormalisationSettings {
+                kind: kind.clone().map(|v| (v, Origin::Flag)),
+                scale: scale.clone().map(|v| (v, Origin::Flag)),
+                epsilon: epsilon.clone().map(|v| (v, Origin::Flag)),
+            }),
+        },
         round_to: flag(args.round_to),
         root: flag(args.root),
         limit_row: args.limit_row.then_some((true, Origin::Flag)),

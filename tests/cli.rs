@@ -82,7 +82,7 @@ fn solve_json_is_the_run_document() {
     let out = bin()
         .args(["solve", "--degree", "5", "--steps", "5", "--lower", "1e-3", "--cushion", "0.02", "--safety", "1.02"])
         .args(["--safety-mode", "inside", "--format", "json", "--name", "polar_express_modded_nanogpt_5"])
-        .args(["--const-name", "POLAR_EXPRESS_MODDED_NANOGPT_5"])
+        .args(["--const-name", "POLAR_EXPRESS_MODDED_NANOGPT_5", "--norm-scale", "1.02", "--norm-epsilon", "1e-6"])
         .assert()
         .success()
         .get_output()

@@ -480,3 +480,28 @@ fn gram_restarts_outside_the_run_are_refused() {
         .failure()
         .stderr(predicates::str::contains("--iteration = \"gramm\" is not allowed"));
 }
+
+#[test]
+fn normalise_in_is_recorded_and_changes_only_the_start() {
+    let run = |w: &str| {
+        let out = bin()
+            .args(["verify", "--table", "polar-express-2025", "--shape", "16x48", "--dtype", "f64,bf16"])
+            .args(["--normalise-in", w, "--format", "json", "--quiet"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let (exact, f32_, dtype) = (run("f64"), run("f32"), run("dtype"));
+    assert!(exact.get("normalise_in").is_none());
+    assert_eq!(f32_["normalise_in"], "f32");
+    assert_eq!(dtype["normalise_in"], "dtype");
+    // The f64 run never depends on it; the bf16 start does (its step 0).
+    assert_eq!(exact["runs"][0], dtype["runs"][0]);
+    let start = |r: &serde_json::Value| r["runs"][1]["steps"][0]["polar_error_frobenius_rel"].as_f64().unwrap();
+    assert_ne!(start(&exact), start(&dtype));
+    bin()
+        .args(["verify", "--table", "jordan", "--normalise-in", "f16"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("--normalise-in = \"f16\" is not allowed: `f64`, `f32` or `dtype`"));
+}

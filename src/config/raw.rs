@@ -228,6 +228,7 @@ struct RawPlots {
 struct RawVerify {
     iteration: Option<Spanned<String>>,
     restarts: Option<Spanned<Vec<DecimalText>>>,
+    normalise_in: Option<Spanned<String>>,
     shape: Option<Spanned<DecimalText>>,
     spectrum: Option<Spanned<String>>,
     lower: Option<Spanned<DecimalText>>,
@@ -350,6 +351,7 @@ pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, Con
             steps: d(v.steps),
             beyond: s(v.beyond),
             iteration: s(v.iteration),
+            normalise_in: s(v.normalise_in),
             restarts: v.restarts.map(|x| (x.value.into_iter().map(|t| t.0).collect(), o(&x.referenced))),
         }),
         operator: raw.operator.map(|v| OperatorSettings {

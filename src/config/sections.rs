@@ -46,6 +46,8 @@ pub struct VerifySettings {
     pub iteration: Option<(String, Origin)>,
     /// Gram Newton–Schulz restarts (0-based steps).
     pub restarts: Option<(Vec<String>, Origin)>,
+    /// Where low-precision runs normalise: `f64`, `f32` or `dtype`.
+    pub normalise_in: Option<(String, Origin)>,
 }
 
 impl PlotSettings {
@@ -196,9 +198,14 @@ impl VerifySettings {
             }
             (None, false) => None,
         };
+        let normalise_in = match &self.normalise_in {
+            None => crate::verify::NormaliseIn::F64,
+            Some((text, o)) => names::parse(text.trim())
+                .ok_or_else(|| invalid(o, "verify.normalise_in", format!("{text:?}"), "`f64`, `f32` or `dtype`"))?,
+        };
         Ok(VerifyConfig {
             matrix: MatrixSpec { rows, cols, spectrum, lower, seed },
-            options: VerifyOptions { dtypes, steps, beyond, gram_restarts, ..VerifyOptions::default() },
+            options: VerifyOptions { dtypes, steps, beyond, gram_restarts, normalise_in, ..VerifyOptions::default() },
         })
     }
 }

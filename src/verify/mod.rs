@@ -58,6 +58,38 @@ pub struct VerifyOptions {
     pub gram_restarts: Option<Vec<usize>>,
     /// Divide by ‖(X Xᵀ)²‖_F^(1/4) instead of ‖X‖_F (then ·(1 + ε) + δ).
     pub spectral_bound: bool,
+    /// Where a low-precision run normalises its input.
+    pub normalise_in: NormaliseIn,
+}
+
+/// Where a low-precision run (f32, bf16, fp16) normalises its input.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum NormaliseIn {
+    /// In f64, then one rounding to the storage type (the exact start).
+    #[default]
+    F64,
+    /// M cast to f32, the norm accumulated and the division done in f32,
+    /// then rounded to the storage type (normalising in f32 before the
+    /// cast).
+    F32,
+    /// M cast to the storage type first, the norm accumulated in f32 from
+    /// those values, the divisor and the quotient rounded to the storage
+    /// type (normalising in the working precision).
+    Dtype,
 }
 
 impl VerifyOptions {
@@ -80,6 +112,7 @@ impl Default for VerifyOptions {
             delta: DEFAULT_NORM_DELTA,
             gram_restarts: None,
             spectral_bound: false,
+            normalise_in: NormaliseIn::F64,
         }
     }
 }
@@ -144,6 +177,9 @@ pub struct VerifyReport {
     pub norm_eps: f64,
     /// Normalisation δ.
     pub norm_delta: f64,
+    /// Where the low-precision runs normalised, when not in f64.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalise_in: Option<NormaliseIn>,
     /// The norm divided by, when it is not ‖M‖_F: `spectral_bound`,
     /// ‖(M Mᵀ)²‖_F^(1/4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -330,9 +366,15 @@ pub fn verify_with_progress(
         let restarts = options.gram_restarts.as_deref();
         let (metrics, mut failure) = match dtype {
             Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order, restarts, &mut tick),
-            Dtype::F32 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::F32, restarts, &mut tick),
-            Dtype::Bf16 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::Bf16, restarts, &mut tick),
-            Dtype::Fp16 => run_f32(&x0, &reference.polar, &rows32, &order, Storage::Fp16, restarts, &mut tick),
+            Dtype::F32 | Dtype::Bf16 | Dtype::Fp16 => {
+                let storage = match dtype {
+                    Dtype::F32 => Storage::F32,
+                    Dtype::Bf16 => Storage::Bf16,
+                    _ => Storage::Fp16,
+                };
+                let start = start_f32(&m, &x0, storage, options);
+                run_f32(start, &reference.polar, &rows32, &order, storage, restarts, &mut tick)
+            }
         };
         // The scalar prediction overflowing is a failure of the table too.
         let keep = match predicted.iter().position(|p| !(p.0.is_finite() && p.1.is_finite())) {
@@ -378,6 +420,7 @@ pub fn verify_with_progress(
         norm_delta: options.delta,
         gram_restarts: options.gram_restarts.clone(),
         norm_kind: options.spectral_bound.then_some(crate::normalise::NormKind::SpectralBound),
+        normalise_in: (options.normalise_in != NormaliseIn::F64).then_some(options.normalise_in),
         input_sigma: [min_max(&sigma0).0, min_max(&sigma0).1],
         reference_warning,
         interval_warning,
@@ -493,8 +536,40 @@ fn run_f64(
     (out, None)
 }
 
+/// The normalised input in a low-precision run, normalised where
+/// `options.normalise_in` says (`m` is the input on the short side).
+fn start_f32(m: &DMatrix<f64>, x0: &DMatrix<f64>, storage: Storage, options: &VerifyOptions) -> DMatrix<f32> {
+    // Straight from f64 to the storage type (no double rounding through f32).
+    let to_storage = |v: f64| match storage {
+        Storage::F32 => v as f32,
+        Storage::Bf16 => half::bf16::from_f64(v).to_f32(),
+        Storage::Fp16 => half::f16::from_f64(v).to_f32(),
+    };
+    let norm32 = |x: &DMatrix<f32>| -> f32 {
+        let frob = |a: &DMatrix<f32>| a.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if options.spectral_bound {
+            let a = x * x.transpose();
+            frob(&(&a * &a)).sqrt().sqrt()
+        } else {
+            frob(x)
+        }
+    };
+    let divide = |x: DMatrix<f32>, round: bool| {
+        let mut d = norm32(&x) * (1.0 + options.eps as f32) + options.delta as f32;
+        if round {
+            d = storage.round(d);
+        }
+        x.map(|v| storage.round(v / d))
+    };
+    match options.normalise_in {
+        NormaliseIn::F64 => x0.map(to_storage),
+        NormaliseIn::F32 => divide(m.map(|v| v as f32), false),
+        NormaliseIn::Dtype => divide(m.map(to_storage), true),
+    }
+}
+
 fn run_f32(
-    x0: &DMatrix<f64>,
+    start: DMatrix<f32>,
     polar: &DMatrix<f64>,
     rows: &[Vec<f32>],
     order: &[usize],
@@ -502,15 +577,8 @@ fn run_f32(
     restarts: Option<&[usize]>,
     tick: &mut dyn FnMut(),
 ) -> RunOutcome {
-    let n = x0.nrows();
-    // The normalised input is cast once, from f64, straight to the storage
-    // type (no double rounding through f32).
-    let to_work = |v: f64| match storage {
-        Storage::F32 => v as f32,
-        Storage::Bf16 => half::bf16::from_f64(v).to_f32(),
-        Storage::Fp16 => half::f16::from_f64(v).to_f32(),
-    };
-    let mut x: DMatrix<f32> = x0.map(to_work);
+    let n = start.nrows();
+    let mut x: DMatrix<f32> = start;
     let polar32: DMatrix<f32> = polar.map(|v| v as f32);
     // The Gram matrix accumulated in f32 and not yet rounded: the step rounds
     // it (bf16) before use, the metrics read it as it is.
