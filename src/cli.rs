@@ -107,6 +107,9 @@ enum Command {
     /// in f64, f32, bf16 or fp16, measured against an f64 reference: msign, mcsgn,
     /// sylvester, sqrt, inv-sqrt, root, mclip, mstep, msign-grad.
     Operator(OperatorArgs),
+    /// Find which known construction a pasted table comes from (greedy minimax with which
+    /// lower end, cushion, safety factor and mode, recentring, rounding), row by row.
+    Audit(AuditArgs),
     /// Redraw figures from JSON files written earlier (tables, verifications,
     /// comparisons), without solving again.
     Plot(PlotArgs),
@@ -187,6 +190,19 @@ struct OperatorArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct AuditArgs {
+    /// A rows YAML, a JSON table, a run config or a preset name.
+    #[arg(value_name = "TABLE", required_unless_present = "rows", conflicts_with = "rows")]
+    table: Option<String>,
+    /// Inline rows: coefficients separated by commas, rows by semicolons ("8.2051,-22.9019,16.4607;4.0664,...").
+    #[arg(long, value_name = "ROWS")]
+    rows: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = VerifyFormat::Table)]
+    format: VerifyFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -505,6 +521,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => compare_command(args),
         Command::Plot(args) => plot_command(args),
         Command::Operator(args) => operator_command(args),
+        Command::Audit(args) => audit_command(args),
     };
     match result {
         Ok(_) if STDOUT_STATE.load(std::sync::atomic::Ordering::Relaxed) == 2 => ExitCode::FAILURE,
@@ -695,6 +712,42 @@ fn operator_command(args: OperatorArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if failed { ExitCode::from(EXIT_NOT_CONVERGED) } else { ExitCode::SUCCESS })
+}
+
+fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let table = match (&args.table, &args.rows) {
+        (Some(t), _) => resolve(&TableSource::Auto(t.clone())).map_err(app_error)?,
+        (None, Some(text)) => {
+            let rows: Vec<Vec<String>> = text
+                .split(';')
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| r.split(',').map(|c| c.trim().to_string()).collect())
+                .collect();
+            let table = crate::rows::CoefficientRows {
+                name: "rows".into(),
+                source: "--rows".into(),
+                default_steps: rows.len().max(1),
+                rows,
+                interval: None,
+                normalisation: None,
+            };
+            table.validate().map_err(|e| anyhow::Error::msg(format!("--rows: {e}")))?;
+            table
+        }
+        (None, None) => anyhow::bail!("audit needs a TABLE or --rows"),
+    };
+    let report = crate::audit::audit(&table, &crate::audit::AuditOptions::default())
+        .map_err(|e| anyhow::Error::msg(e.to_string()))?;
+    let text = match args.format {
+        VerifyFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&report).expect("plain data");
+            s.push('\n');
+            s
+        }
+        _ => crate::audit::to_text(&report),
+    };
+    out!("{text}");
+    Ok(if report.best.is_some() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_NOT_CONVERGED) })
 }
 
 fn emit_command(args: EmitArgs) -> anyhow::Result<ExitCode> {

@@ -51,6 +51,7 @@
 
 pub mod adam;
 pub mod app;
+pub mod audit;
 pub mod certify;
 #[cfg(feature = "cli")]
 #[doc(hidden)]
