@@ -402,12 +402,12 @@ pub fn audit(table: &CoefficientRows, options: &AuditOptions) -> Result<AuditRep
                 rows.iter().enumerate().filter(|(_, j)| labels[**j - 1].1).map(|(i, _)| i + 1).collect();
             let rows: Vec<usize> = rows.iter().map(|j| labels[j - 1].0).collect();
             let text: Vec<Vec<String>> = text.into_iter().take(steps).collect();
+            describe(&mut findings, point, &lower, &rows, &row_scores, &decimals);
             if unscaled.iter().any(|&i| i != rows.len()) {
                 findings.push(format!(
                     "given rows {unscaled:?} are the construction's rows without the safety factor, which only a table's last row has"
                 ));
             }
-            describe(&mut findings, point, &lower, &rows, &row_scores, &decimals);
             let c = Construction {
                 lower: lower.clone(),
                 cushion: point.cushion.into(),
