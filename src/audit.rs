@@ -211,9 +211,15 @@ fn construction(degree: u32, steps: usize, point: &Point, lower: &str) -> Option
 
 /// Score of candidate rows against the given: for each given row the best
 /// candidate row and its worst coefficient deviation in units.
-fn score(given: &Given, cand: &[Vec<f64>], labels: &[(usize, bool)]) -> (f64, Vec<usize>, Vec<f64>) {
+/// Score of candidate rows against the given: (objective, the construction
+/// row each given row matches, its deviation in units with rows more than
+/// [`NEAR_RELATIVE`] off raised past [`NEAR_UNITS`], the plain deviation).
+type Scored = (f64, Vec<usize>, Vec<f64>, Vec<f64>);
+
+fn score(given: &Given, cand: &[Vec<f64>], labels: &[(usize, bool)]) -> Scored {
     let mut rows = Vec::new();
     let mut scores = Vec::new();
+    let mut plain = Vec::new();
     let deviation = |g: &[f64], c: &[f64], u: &[f64]| {
         g.iter().zip(c).zip(u).map(|((a, b), u)| (a - b).abs() / u).fold(0.0, f64::max)
     };
@@ -239,6 +245,7 @@ fn score(given: &Given, cand: &[Vec<f64>], labels: &[(usize, bool)]) -> (f64, Ve
         rows.push(best + 1);
         // Near needs both: within NEAR_UNITS and within NEAR_RELATIVE.
         scores.push(if rel > NEAR_RELATIVE { s.max(NEAR_UNITS * 2.0) } else { s });
+        plain.push(s);
     }
     // The objective: the digits of agreement, Σ −log10(relative deviation)
     // (at most 16 per row), negated: a row matched to 1e-13 is strong
@@ -260,7 +267,7 @@ fn score(given: &Given, cand: &[Vec<f64>], labels: &[(usize, bool)]) -> (f64, Ve
     matched.sort_unstable();
     matched.dedup();
     let penalty = (before - matched.len()) as f64 * 16.0;
-    (penalty - agreement, rows, scores)
+    (penalty - agreement, rows, scores, plain)
 }
 
 /// One-digit values m·10^k (m = 1…9) from 1e-6 to 0.5, to try as ℓ: the
@@ -388,13 +395,13 @@ pub fn audit(table: &CoefficientRows, options: &AuditOptions) -> Result<AuditRep
     let mut findings = Vec::new();
     let built = best.as_ref().and_then(|(_, p, lower)| {
         let (cand, text, labels) = construction(degree, steps, &points[*p], lower)?;
-        let (total, rows, row_scores) = score(&given, &cand, &labels);
-        Some((total, rows, row_scores, text, labels))
+        let (total, rows, row_scores, plain) = score(&given, &cand, &labels);
+        Some((total, rows, row_scores, plain, text, labels))
     });
     let near = |scores: &[f64]| scores.iter().filter(|s| **s <= NEAR_UNITS).count() >= scores.len().min(NEAR_ROWS);
 
     let (nearest_score, best) = match (best, built) {
-        (Some((_, p, lower)), Some((score_all, rows, row_scores, text, labels))) if near(&row_scores) => {
+        (Some((_, p, lower)), Some((score_all, rows, row_scores, plain, text, labels))) if near(&row_scores) => {
             let point = &points[p];
             // Candidate indices → the construction's own rows (unscaled forms
             // named as such).
@@ -402,7 +409,7 @@ pub fn audit(table: &CoefficientRows, options: &AuditOptions) -> Result<AuditRep
                 rows.iter().enumerate().filter(|(_, j)| labels[**j - 1].1).map(|(i, _)| i + 1).collect();
             let rows: Vec<usize> = rows.iter().map(|j| labels[j - 1].0).collect();
             let text: Vec<Vec<String>> = text.into_iter().take(steps).collect();
-            describe(&mut findings, point, &lower, &rows, &row_scores, &decimals);
+            describe(&mut findings, point, &lower, &rows, &row_scores, &plain, &decimals);
             if unscaled.iter().any(|&i| i != rows.len()) {
                 findings.push(format!(
                     "given rows {unscaled:?} are the construction's rows without the safety factor, which only a table's last row has"
@@ -417,7 +424,7 @@ pub fn audit(table: &CoefficientRows, options: &AuditOptions) -> Result<AuditRep
                 steps,
                 score: score_all,
                 rows,
-                row_scores,
+                row_scores: plain,
                 construction_rows: text,
             };
             (c.row_scores.iter().copied().fold(0.0, f64::max), Some(c))
@@ -447,6 +454,7 @@ fn describe(
     lower: &str,
     rows: &[usize],
     scores: &[f64],
+    plain: &[f64],
     decimals: &[Vec<Option<u32>>],
 ) {
     let rounded = decimals.iter().flatten().filter_map(|d| *d).max();
@@ -471,10 +479,11 @@ fn describe(
         .enumerate()
         .filter(|(_, s)| **s > MATCH_UNITS)
         .map(|(i, s)| {
+            let units = plain[i];
             if *s > NEAR_UNITS {
-                format!("row {} (matches no row: {s:.3e} units)", i + 1)
+                format!("row {} (matches no row: {units:.3e} units, or more than 1% off)", i + 1)
             } else {
-                format!("row {} ({s:.3} units)", i + 1)
+                format!("row {} ({units:.3} units)", i + 1)
             }
         })
         .collect();
