@@ -63,14 +63,77 @@ impl Emitter for RustEmitter {
                 scale = n.scale,
                 epsilon = n.epsilon,
             );
-            let _ = write!(
-                out,
-                "pub fn msign(g: &[f64], rows: usize, cols: usize, steps: usize) -> Vec<f64> {{\n    assert_eq!(g.len(), rows * cols, \"g must hold rows * cols values\");\n    // X is n x m with n <= m, row-major: G itself, or its transpose.\n    let (n, m) = (rows.min(cols), rows.max(cols));\n    let at = |k: usize| {{\n        if rows <= cols {{\n            g[k]\n        }} else {{\n            g[(k % m) * cols + k / m]\n        }}\n    }};\n    let norm = (0..n * m).map(|k| at(k) * at(k)).sum::<f64>().sqrt();\n    let divisor = norm * {scale} + {epsilon};\n    let mut x: Vec<f64> = (0..n * m).map(|k| at(k) / divisor).collect();\n    let table = &{name};\n    for t in 0..steps {{\n        let c: Vec<f64> = table[t.min(table.len() - 1)]\n            .iter()\n            .map(|&v| f64::from(v))\n            .collect();\n        let q = c.len() - 1;\n        let mut next: Vec<f64> = x.iter().map(|v| c[0] * v).collect();\n        if q > 0 {{\n            // A = X X^T; B = c_q A, then B <- A B + c_k A for k = q - 1 down to 1.\n            let mut a = vec![0.0; n * n];\n            for i in 0..n {{\n                for j in 0..n {{\n                    a[i * n + j] = (0..m).map(|k| x[i * m + k] * x[j * m + k]).sum();\n                }}\n            }}\n            let mut b: Vec<f64> = a.iter().map(|v| c[q] * v).collect();\n            for ck in c[1..q].iter().rev() {{\n                let mut ab = vec![0.0; n * n];\n                for i in 0..n {{\n                    for j in 0..n {{\n                        let sum: f64 = (0..n).map(|l| a[i * n + l] * b[l * n + j]).sum();\n                        ab[i * n + j] = sum + ck * a[i * n + j];\n                    }}\n                }}\n                b = ab;\n            }}\n            // X <- c_0 X + B X.\n            for i in 0..n {{\n                for j in 0..m {{\n                    next[i * m + j] += (0..n).map(|l| b[i * n + l] * x[l * m + j]).sum::<f64>();\n                }}\n            }}\n        }}\n        x = next;\n    }}\n    if rows <= cols {{\n        x\n    }} else {{\n        (0..rows * cols)\n            .map(|k| x[(k % cols) * m + k / cols])\n            .collect()\n    }}\n}}\n",
-                name = name,
-                scale = float(&n.scale),
-                epsilon = float(&n.epsilon),
+            out.push_str(
+                &MSIGN_BODY
+                    .replace("__NAME__", name)
+                    .replace("__SCALE__", &float(&n.scale))
+                    .replace("__EPSILON__", &float(&n.epsilon)),
             );
         }
         Ok(out)
     }
 }
+
+/// The emitted `msign`, rustfmt-formatted (its line lengths do not depend on
+/// the placeholders but for `__NAME__`, at most 64 characters, on a short
+/// line): `__NAME__` the constant, `__SCALE__` and `__EPSILON__` float
+/// literals of the table's normalisation.
+const MSIGN_BODY: &str = r#"pub fn msign(g: &[f64], rows: usize, cols: usize, steps: usize) -> Vec<f64> {
+    assert_eq!(g.len(), rows * cols, "g must hold rows * cols values");
+    // X is n x m with n <= m, row-major: G itself, or its transpose.
+    let (n, m) = (rows.min(cols), rows.max(cols));
+    let at = |k: usize| {
+        if rows <= cols {
+            g[k]
+        } else {
+            g[(k % m) * cols + k / m]
+        }
+    };
+    let norm = (0..n * m).map(|k| at(k) * at(k)).sum::<f64>().sqrt();
+    let divisor = norm * __SCALE__ + __EPSILON__;
+    let mut x: Vec<f64> = (0..n * m).map(|k| at(k) / divisor).collect();
+    let table = &__NAME__;
+    for t in 0..steps {
+        let c: Vec<f64> = table[t.min(table.len() - 1)]
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect();
+        let q = c.len() - 1;
+        let mut next: Vec<f64> = x.iter().map(|v| c[0] * v).collect();
+        if q > 0 {
+            // A = X X^T; B = c_q A, then B <- A B + c_k A for k = q - 1 down to 1.
+            let mut a = vec![0.0; n * n];
+            for i in 0..n {
+                for j in 0..n {
+                    a[i * n + j] = (0..m).map(|k| x[i * m + k] * x[j * m + k]).sum();
+                }
+            }
+            let mut b: Vec<f64> = a.iter().map(|v| c[q] * v).collect();
+            for ck in c[1..q].iter().rev() {
+                let mut ab = vec![0.0; n * n];
+                for i in 0..n {
+                    for j in 0..n {
+                        let sum: f64 = (0..n).map(|l| a[i * n + l] * b[l * n + j]).sum();
+                        ab[i * n + j] = sum + ck * a[i * n + j];
+                    }
+                }
+                b = ab;
+            }
+            // X <- c_0 X + B X.
+            for i in 0..n {
+                for j in 0..m {
+                    next[i * m + j] += (0..n).map(|l| b[i * n + l] * x[l * m + j]).sum::<f64>();
+                }
+            }
+        }
+        x = next;
+    }
+    if rows <= cols {
+        x
+    } else {
+        (0..rows * cols)
+            .map(|k| x[(k % cols) * m + k / cols])
+            .collect()
+    }
+}
+"#;
