@@ -345,13 +345,28 @@ proptest! {
                 let Ok(rendered) = emitter(format).render(&table) else { continue };
                 prop_assert!(!rendered.chars().any(|c| c.is_control() && c != '\n'), "{:?}", format);
                 if format == OutputFormat::Rust {
-                    for line in rendered.lines() {
+                    // The table, then (msign tables) the fixed msign template:
+                    // only its name line and its divisor line vary.
+                    let (table_part, tail) = rendered.split_once("];\n").unwrap_or((&rendered, ""));
+                    for line in table_part.lines() {
                         let ok = line.starts_with("///")
                             || line.starts_with("pub const ")
                             || line.starts_with("    [")
-                            || line.starts_with("    &[")
-                            || line == "];";
+                            || line.starts_with("    &[");
                         prop_assert!(ok, "an unexpected Rust line: {}", line);
+                    }
+                    let template: Vec<String> = polar_coeffs::emit::RUST_MSIGN_BODY
+                        .replace("__NAME__", &table.config.emit.const_name)
+                        .lines()
+                        .map(str::to_string)
+                        .collect();
+                    for line in tail.lines().filter(|l| !l.is_empty() && !l.starts_with("///")) {
+                        let divisor = line
+                            .strip_prefix("    let divisor = norm * ")
+                            .and_then(|r| r.strip_suffix(';'))
+                            .and_then(|r| r.split_once(" + "))
+                            .is_some_and(|(a, b)| a.parse::<f64>().is_ok() && b.parse::<f64>().is_ok());
+                        prop_assert!(divisor || template.iter().any(|t| t == line), "an unexpected Rust line: {}", line);
                     }
                 }
                 if format == OutputFormat::C {

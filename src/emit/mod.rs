@@ -28,6 +28,7 @@ pub use json::JsonEmitter;
 pub use latex::LatexEmitter;
 pub use markdown::MarkdownEmitter;
 pub use python::PythonEmitter;
+pub use rust::MSIGN_BODY as RUST_MSIGN_BODY;
 pub use rust::RustEmitter;
 
 use crate::table::{BEYOND_LAST_ROW, Method, SUMMARY_DIGITS, TableDoc, summary};

@@ -78,7 +78,7 @@ impl Emitter for RustEmitter {
 /// the placeholders but for `__NAME__`, at most 64 characters, on a short
 /// line): `__NAME__` the constant, `__SCALE__` and `__EPSILON__` float
 /// literals of the table's normalisation.
-const MSIGN_BODY: &str = r#"pub fn msign(g: &[f64], rows: usize, cols: usize, steps: usize) -> Vec<f64> {
+pub const MSIGN_BODY: &str = r#"pub fn msign(g: &[f64], rows: usize, cols: usize, steps: usize) -> Vec<f64> {
     assert_eq!(g.len(), rows * cols, "g must hold rows * cols values");
     // X is n x m with n <= m, row-major: G itself, or its transpose.
     let (n, m) = (rows.min(cols), rows.max(cols));
