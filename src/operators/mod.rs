@@ -42,7 +42,6 @@ use serde::{Deserialize, Serialize};
 use crate::poly::MSIGN_ROOT;
 use crate::rows::{Beyond, CoefficientRows, RowsError};
 use crate::verify::Dtype;
-use crate::verify::arith::Storage;
 use apply::{Job, Outcome, all_finite};
 use operands::Operand;
 use work::{F32Work, F64Work};
@@ -439,26 +438,11 @@ pub fn run_with_progress(
     for (index, formula) in formulas.into_iter().enumerate() {
         let job = prepared.job(formula, options);
         for &dtype in &options.dtypes {
-            let outcome = match dtype {
-                Dtype::F64 => apply::apply(&F64Work { rows: rows64.clone() }, &job, &order, options.epsilon),
-                Dtype::F32 => apply::apply(
-                    &F32Work { rows: rows32.clone(), storage: Storage::F32 },
-                    &job,
-                    &order,
-                    options.epsilon,
-                ),
-                Dtype::Bf16 => apply::apply(
-                    &F32Work { rows: rows32.clone(), storage: Storage::Bf16 },
-                    &job,
-                    &order,
-                    options.epsilon,
-                ),
-                Dtype::Fp16 => apply::apply(
-                    &F32Work { rows: rows32.clone(), storage: Storage::Fp16 },
-                    &job,
-                    &order,
-                    options.epsilon,
-                ),
+            let outcome = match dtype.storage() {
+                None => apply::apply(&F64Work { rows: rows64.clone() }, &job, &order, options.epsilon),
+                Some(storage) => {
+                    apply::apply(&F32Work { rows: rows32.clone(), storage }, &job, &order, options.epsilon)
+                }
             };
             let mut run = OperatorRun {
                 formula,

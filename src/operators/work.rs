@@ -75,23 +75,13 @@ impl Work for F32Work {
         }
     }
     fn cast(&self, m: &DMatrix<f64>) -> DMatrix<f32> {
-        // Straight from f64 to the storage type: no double rounding via f32.
-        match self.storage {
-            Storage::F32 => m.map(|v| v as f32),
-            Storage::Bf16 => m.map(|v| half::bf16::from_f64(v).to_f32()),
-            Storage::Fp16 => m.map(|v| half::f16::from_f64(v).to_f32()),
-        }
+        m.map(|v| self.storage.from_f64(v))
     }
     fn widen(&self, m: &DMatrix<f32>) -> DMatrix<f64> {
         m.map(f64::from)
     }
-    fn round(&self, mut m: DMatrix<f32>) -> DMatrix<f32> {
-        if self.storage != Storage::F32 {
-            for v in m.iter_mut() {
-                *v = self.storage.round(*v);
-            }
-        }
-        m
+    fn round(&self, m: DMatrix<f32>) -> DMatrix<f32> {
+        self.storage.round_matrix(m)
     }
     fn scalar(&self, v: f64) -> f32 {
         v as f32

@@ -45,6 +45,16 @@ impl Dtype {
         self.into()
     }
 
+    /// The f32 storage of a low-precision arithmetic (`None` for f64).
+    pub fn storage(self) -> Option<Storage> {
+        match self {
+            Self::F64 => None,
+            Self::F32 => Some(Storage::F32),
+            Self::Bf16 => Some(Storage::Bf16),
+            Self::Fp16 => Some(Storage::Fp16),
+        }
+    }
+
     /// Parses `f64`, `f32`, `bf16` or `fp16`.
     pub fn parse(s: &str) -> Option<Self> {
         s.parse().ok()
@@ -102,20 +112,34 @@ impl Storage {
             Self::Fp16 => round_fp16(v),
         }
     }
+
+    /// Every entry rounded (nothing to do for f32).
+    pub fn round_matrix(self, mut m: DMatrix<f32>) -> DMatrix<f32> {
+        if self != Self::F32 {
+            for v in m.iter_mut() {
+                *v = self.round(*v);
+            }
+        }
+        m
+    }
+
+    /// An f64 rounded once, straight to the storage type (no double
+    /// rounding through f32).
+    #[inline]
+    pub fn from_f64(self, v: f64) -> f32 {
+        match self {
+            Self::F32 => v as f32,
+            Self::Bf16 => half::bf16::from_f64(v).to_f32(),
+            Self::Fp16 => half::f16::from_f64(v).to_f32(),
+        }
+    }
 }
 
 /// One polynomial step in f32 storage, rounded to `storage` after every
 /// operation: `A = X Xᵀ` (given as `gram`, accumulated but not yet rounded),
 /// `B = Σ_{k≥1} c_k A^k` by Horner, `X' = c₀X + B X`.
 pub fn step_f32(x: &DMatrix<f32>, gram: &DMatrix<f32>, coeffs: &[f32], storage: Storage) -> DMatrix<f32> {
-    let round = |mut m: DMatrix<f32>| {
-        if storage != Storage::F32 {
-            for v in m.iter_mut() {
-                *v = storage.round(*v);
-            }
-        }
-        m
-    };
+    let round = |m: DMatrix<f32>| storage.round_matrix(m);
     let a = round(gram.clone());
     let q = coeffs.len() - 1;
     if q == 0 {

@@ -367,11 +367,7 @@ pub fn verify_with_progress(
         let (metrics, mut failure) = match dtype {
             Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order, restarts, &mut tick),
             Dtype::F32 | Dtype::Bf16 | Dtype::Fp16 => {
-                let storage = match dtype {
-                    Dtype::F32 => Storage::F32,
-                    Dtype::Bf16 => Storage::Bf16,
-                    _ => Storage::Fp16,
-                };
+                let storage = dtype.storage().expect("a low-precision arithmetic");
                 let start = start_f32(&m, &x0, storage, options);
                 run_f32(start, &reference.polar, &rows32, &order, storage, restarts, &mut tick)
             }
@@ -539,12 +535,7 @@ fn run_f64(
 /// The normalised input in a low-precision run, normalised where
 /// `options.normalise_in` says (`m` is the input on the short side).
 fn start_f32(m: &DMatrix<f64>, x0: &DMatrix<f64>, storage: Storage, options: &VerifyOptions) -> DMatrix<f32> {
-    // Straight from f64 to the storage type (no double rounding through f32).
-    let to_storage = |v: f64| match storage {
-        Storage::F32 => v as f32,
-        Storage::Bf16 => half::bf16::from_f64(v).to_f32(),
-        Storage::Fp16 => half::f16::from_f64(v).to_f32(),
-    };
+    let to_storage = |v: f64| storage.from_f64(v);
     let norm32 = |x: &DMatrix<f32>| -> f32 {
         let frob = |a: &DMatrix<f32>| a.iter().map(|v| v * v).sum::<f32>().sqrt();
         if options.spectral_bound {
@@ -583,14 +574,7 @@ fn run_f32(
     // The Gram matrix accumulated in f32 and not yet rounded: the step rounds
     // it (bf16) before use, the metrics read it as it is.
     let mut s = gram(&x);
-    let round = |mut m: DMatrix<f32>| {
-        if storage != Storage::F32 {
-            for v in m.iter_mut() {
-                *v = storage.round(*v);
-            }
-        }
-        m
-    };
+    let round = |m: DMatrix<f32>| storage.round_matrix(m);
     let mut state = restarts.map(|_| GramState::new(x.clone(), &round));
     let mut out = Vec::with_capacity(order.len() + 1);
     let measure = |x: &DMatrix<f32>, s: &DMatrix<f32>| {
