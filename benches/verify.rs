@@ -1,35 +1,81 @@
-//! Matrix speed: one degree-5 step in f32 (A = XXᵀ, B = bA + cA², X' = aX + BX;
-//! 4n²m + 2n³ flops) next to a plain f32 product of the same shapes (XXᵀ,
-//! 2n²m flops), for X of 1024 × 4096. Criterion reports both; the README
-//! quotes the GFLOP/s and their ratio.
+//! Verification speed, unit by unit, next to the baselines a user would pick
+//! instead.
 //!
-//! `cargo bench --bench verify`
+//! For each shape (on its short side, as `verify` works) and arithmetic:
+//!
+//! * `step/{f64,f32,bf16,fp16}`: one degree-5 step, A = X Xᵀ,
+//!   B = bA + cA², X' = aX + BX, in the run's arithmetic (bf16 and fp16
+//!   emulated on f32 with a rounding after every operation);
+//! * `measure/{f64,f32}`: the metrics of one iterate, always in f64
+//!   (S = X Xᵀ, D = X − P, D Dᵀ, the eigenvalues of both, ‖D‖_F);
+//! * `gemm/{f64,f32}`: faer's plain product X Xᵀ (a general product, no
+//!   symmetry used), the hardware baseline.
+//!
+//! `benches/numpy_baseline.py` does the same units in numpy (OpenBLAS);
+//! `benches/report.py` joins both into the README's table:
+//!
+//! ```text
+//! cargo bench --bench verify
+//! python3 benches/numpy_baseline.py > target/numpy_baseline.jsonl
+//! python3 benches/report.py target/criterion target/numpy_baseline.jsonl
+//! ```
+//!
+//! `BENCH_SHAPES=1024x4096` limits the shapes (default
+//! `1024x4096,4096x4096,8192x1024`).
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use nalgebra::DMatrix;
-use polar_coeffs::verify::arith::{Storage, gram, step_f32};
-use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate};
+use criterion::{Criterion, criterion_group, criterion_main};
+use faer::Mat;
+use polar_coeffs::verify::arith::{Storage, step, step_f64};
+use polar_coeffs::verify::kernel::{gram, map, product};
+use polar_coeffs::verify::measure;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
 
-fn matrix_speed(c: &mut Criterion) {
-    let (n, m) = (1024usize, 4096usize);
-    let spec = MatrixSpec { rows: n, cols: m, spectrum: Spectrum::Gaussian, lower: 0.5, seed: 0 };
-    let x: DMatrix<f32> = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m.map(|v| v as f32 / 100.0);
-    let coeffs = [3.4445f32, -4.7750, 2.0315];
-    let (nf, mf) = (n as u64, m as u64);
-    let mut group = c.benchmark_group("f32_1024x4096");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(2 * nf * nf * mf));
-    group.bench_function("plain_product_XXt", |b| b.iter(|| gram(black_box(&x))));
-    group.throughput(Throughput::Elements(4 * nf * nf * mf + 2 * nf * nf * nf));
-    group.bench_function("degree5_step", |b| {
-        b.iter(|| {
-            let a = gram(black_box(&x));
-            step_f32(&x, &a, &coeffs, Storage::F32)
+const COEFFS: [f64; 3] = [3.4445, -4.7750, 2.0315];
+
+fn shapes() -> Vec<(usize, usize)> {
+    let text = std::env::var("BENCH_SHAPES").unwrap_or_else(|_| "1024x4096,4096x4096,8192x1024".into());
+    text.split(',')
+        .map(|s| {
+            let (a, b) = s.split_once('x').expect("BENCH_SHAPES: ROWSxCOLS,...");
+            (a.trim().parse().expect("rows"), b.trim().parse().expect("cols"))
         })
-    });
-    group.finish();
+        .collect()
 }
 
-criterion_group!(benches, matrix_speed);
+fn random(n: usize, m: usize, rng: &mut ChaCha8Rng) -> Mat<f64> {
+    let g = polar_coeffs::verify::matrix::gaussian(n, m, rng);
+    let scale = 1.0 / (m as f64).sqrt();
+    Mat::from_fn(n, m, |i, j| g[(i, j)] * scale)
+}
+
+fn units(c: &mut Criterion) {
+    for (rows, cols) in shapes() {
+        let (n, m) = (rows.min(cols), rows.max(cols));
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let x64 = random(n, m, &mut rng);
+        let polar = random(n, m, &mut rng);
+        let x32: Mat<f32> = Mat::from_fn(n, m, |i, j| x64[(i, j)] as f32);
+        let c32: Vec<f32> = COEFFS.iter().map(|&v| v as f32).collect();
+        let mut group = c.benchmark_group(format!("{rows}x{cols}"));
+        group.sample_size(10);
+        group.bench_function("gemm/f64", |b| b.iter(|| product(black_box(x64.as_ref()), x64.transpose())));
+        group.bench_function("gemm/f32", |b| b.iter(|| product(black_box(x32.as_ref()), x32.transpose())));
+        group.bench_function("step/f64", |b| {
+            b.iter(|| step_f64(black_box(&x64), &gram(x64.as_ref()), &COEFFS));
+        });
+        for (name, storage) in [("f32", Storage::F32), ("bf16", Storage::Bf16), ("fp16", Storage::Fp16)] {
+            let x = map(&x32, |v| storage.round(v));
+            group.bench_function(format!("step/{name}"), |b| {
+                b.iter(|| step(black_box(&x), &gram(x.as_ref()), &c32, move |v| storage.round(v)));
+            });
+        }
+        group.bench_function("measure/f64", |b| b.iter(|| measure(black_box(&x64), &polar).unwrap()));
+        group.bench_function("measure/f32", |b| b.iter(|| measure(black_box(&x32), &polar).unwrap()));
+        group.finish();
+    }
+}
+
+criterion_group!(benches, units);
 criterion_main!(benches);

@@ -108,7 +108,8 @@ fn emulation_matches_plain(
         let g = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
         let x: DMatrix<f32> = g.map(|v| round(v as f32));
         let rows: Vec<Vec<f32>> = (0..n).map(|i| (0..m).map(|j| x[(i, j)]).collect()).collect();
-        let ours = step_f32(&x, &(&x * x.transpose()), &coeffs, storage);
+        let xm = faer::Mat::from_fn(n, m, |i, j| x[(i, j)]);
+        let ours = step_f32(&xm, &polar_coeffs::verify::kernel::gram(xm.as_ref()), &coeffs, storage);
         let theirs = naive(&rows, &coeffs);
         for i in 0..n {
             for j in 0..m {
@@ -504,4 +505,42 @@ fn normalise_in_is_recorded_and_changes_only_the_start() {
         .assert()
         .failure()
         .stderr(predicates::str::contains("--normalise-in = \"f16\" is not allowed: `f64`, `f32` or `dtype`"));
+}
+
+/// The kernels split outputs among threads and never a sum, and the
+/// eigenvalues are sequential: a verification is bit-for-bit the same on one
+/// thread as on all of them (regression test for the faer kernels).
+#[test]
+fn verification_does_not_depend_on_the_thread_count() {
+    let table = CoefficientRows::from_preset(&polar_coeffs::presets::preset("polar-express-2025").unwrap());
+    let spec = MatrixSpec { rows: 96, cols: 300, spectrum: Spectrum::LogUniform, lower: 1e-3, seed: 3 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    let options =
+        VerifyOptions { dtypes: vec![Dtype::F64, Dtype::F32, Dtype::Bf16, Dtype::Fp16], ..VerifyOptions::default() };
+    let all = verify(&table, &matrix, &options).unwrap();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let single = one.install(|| verify(&table, &matrix, &options).unwrap());
+    assert_eq!(serde_json::to_string(&all).unwrap(), serde_json::to_string(&single).unwrap());
+}
+
+/// An f32 or bf16 run is measured in f64 from its iterate's values: its
+/// step-0 singular values are those of the rounded start, to f64 accuracy
+/// (the f32 Gram matrix used to measure them put σ_min = 1.1387e-4 where
+/// 1.1494e-4 is true, 1% off, on 1024 × 4096).
+#[test]
+fn low_precision_runs_are_measured_in_f64() {
+    let table = CoefficientRows::from_preset(&polar_coeffs::presets::preset("jordan").unwrap());
+    let spec = MatrixSpec { rows: 64, cols: 256, spectrum: Spectrum::LogUniform, lower: 1e-2, seed: 5 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    let options = VerifyOptions { dtypes: vec![Dtype::Bf16], steps: Some(1), ..VerifyOptions::default() };
+    let report = verify(&table, &matrix, &options).unwrap();
+    // The start as the run holds it: X0 computed in f64, rounded once to bf16.
+    let m = &matrix.m;
+    let unit = m / m.amax();
+    let divisor = unit.norm() * (1.0 + options.eps) + options.delta / m.amax();
+    let start: DMatrix<f64> = unit.map(|v| f64::from(half::bf16::from_f64(v / divisor).to_f32()));
+    let exact = polar_coeffs::verify::reference::polar_reference(&start).unwrap().singular_values;
+    let measured = report.runs[0].steps[0].sigma_min;
+    let truth = *exact.last().unwrap();
+    assert!((measured - truth).abs() <= 1e-8 * truth, "sigma_min {measured:e} against {truth:e}");
 }

@@ -7,7 +7,11 @@
 //! computed in f32 and rounded to bf16 likewise. bf16 values are stored in
 //! f32 matrices (a bf16 is the top half of an f32).
 
+use faer::Mat;
 use nalgebra::DMatrix;
+
+pub use super::kernel::gram;
+use super::kernel::{Real, map, map_in_place, product, zip_in_place};
 
 /// The arithmetic a table is applied in.
 #[derive(
@@ -137,37 +141,39 @@ impl Storage {
 
 /// One polynomial step in f32 storage, rounded to `storage` after every
 /// operation: `A = X Xᵀ` (given as `gram`, accumulated but not yet rounded),
-/// `B = Σ_{k≥1} c_k A^k` by Horner, `X' = c₀X + B X`.
-pub fn step_f32(x: &DMatrix<f32>, gram: &DMatrix<f32>, coeffs: &[f32], storage: Storage) -> DMatrix<f32> {
-    let round = |m: DMatrix<f32>| storage.round_matrix(m);
-    let a = round(gram.clone());
-    let q = coeffs.len() - 1;
-    if q == 0 {
-        return round(x * coeffs[0]);
-    }
-    // B = c_q A; then B ← A·B + c_k A for k = q−1 … 1.
-    let mut b = round(&a * coeffs[q]);
-    for &ck in coeffs[1..q].iter().rev() {
-        let ab = round(&a * &b);
-        let cka = round(&a * ck);
-        b = round(ab + cka);
-    }
-    let bx = round(&b * x);
-    let c0x = round(x * coeffs[0]);
-    round(c0x + bx)
+/// `B = Σ_{k≥1} c_k A^k` by Horner, `X' = c₀X + B X`. Each rounding happens
+/// in the pass that forms the value (the product's output pass or the
+/// combination's), never in a sweep of its own.
+pub fn step_f32(x: &Mat<f32>, gram: &Mat<f32>, coeffs: &[f32], storage: Storage) -> Mat<f32> {
+    step(x, gram, coeffs, move |v| storage.round(v))
 }
 
 /// One polynomial step in f64 (no rounding beyond f64's own).
-pub fn step_f64(x: &DMatrix<f64>, gram: &DMatrix<f64>, coeffs: &[f64]) -> DMatrix<f64> {
+pub fn step_f64(x: &Mat<f64>, gram: &Mat<f64>, coeffs: &[f64]) -> Mat<f64> {
+    step(x, gram, coeffs, |v| v)
+}
+
+/// The step of [`step_f32`] / [`step_f64`] with `round` applied to every
+/// value formed: `round(round(A·B) + round(c_k·A))` in Horner, then
+/// `round(round(c₀·X) + round(B·X))`.
+pub fn step<T: Real>(x: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Fn(T) -> T + Copy) -> Mat<T> {
     let q = coeffs.len() - 1;
+    let c0 = coeffs[0];
     if q == 0 {
-        return x * coeffs[0];
+        return map(x, |v| round(v * c0));
     }
-    let mut b = gram * coeffs[q];
+    let a = map(gram, round);
+    // B = c_q A; then B ← A·B + c_k A for k = q−1 … 1.
+    let cq = coeffs[q];
+    let mut b = map(&a, |v| round(v * cq));
     for &ck in coeffs[1..q].iter().rev() {
-        b = gram * &b + gram * ck;
+        let mut ab = product(a.as_ref(), b.as_ref());
+        zip_in_place(&mut ab, &a, |p, av| round(round(p) + round(av * ck)));
+        b = ab;
     }
-    &b * x + x * coeffs[0]
+    let mut bx = product(b.as_ref(), x.as_ref());
+    zip_in_place(&mut bx, x, |p, xv| round(round(xv * c0) + round(p)));
+    bx
 }
 
 /// Gram Newton–Schulz: the iteration on the short side's Gram matrix
@@ -177,19 +183,26 @@ pub fn step_f64(x: &DMatrix<f64>, gram: &DMatrix<f64>, coeffs: &[f64]) -> DMatri
 /// carried as W R W; at a restart (and at the end) X ← Q X and R = X Xᵀ
 /// again. Products that the published code fuses (Q Z + a Q, R Z + a R,
 /// Z·RZ + a·RZ) are rounded once.
-pub struct GramState<T: nalgebra::Scalar> {
+pub struct GramState<T: Real> {
     /// X at the last restart.
-    pub x: DMatrix<T>,
+    pub x: Mat<T>,
     /// The current Gram matrix.
-    pub r: DMatrix<T>,
+    pub r: Mat<T>,
     /// The accumulated polynomial since the last restart.
-    pub q: Option<DMatrix<T>>,
+    pub q: Option<Mat<T>>,
 }
 
-impl<T: nalgebra::RealField + Copy> GramState<T> {
+/// `round(P + a·B)` in place over the product `P` (one fused rounding).
+fn fused<T: Real>(mut p: Mat<T>, b: &Mat<T>, a: T, round: impl Fn(T) -> T) -> Mat<T> {
+    zip_in_place(&mut p, b, |pv, bv| round(pv + bv * a));
+    p
+}
+
+impl<T: Real> GramState<T> {
     /// The state for the normalised input (R rounded once).
-    pub fn new(x: DMatrix<T>, round: &dyn Fn(DMatrix<T>) -> DMatrix<T>) -> Self {
-        let r = round(gram(&x));
+    pub fn new(x: Mat<T>, round: impl Fn(T) -> T + Copy) -> Self {
+        let mut r = gram(x.as_ref());
+        map_in_place(&mut r, round);
         Self { x, r, q: None }
     }
 
@@ -197,27 +210,24 @@ impl<T: nalgebra::RealField + Copy> GramState<T> {
     /// whether to restart before it (never at 0), `update_r` whether a later
     /// step uses R without restarting first. Returns X_(i+1) = Q X (the
     /// product a final step forms; measured, not fed back).
-    pub fn step(
-        &mut self,
-        coeffs: &[T],
-        restart: bool,
-        update_r: bool,
-        round: &dyn Fn(DMatrix<T>) -> DMatrix<T>,
-    ) -> DMatrix<T> {
+    pub fn step(&mut self, coeffs: &[T], restart: bool, update_r: bool, round: impl Fn(T) -> T + Copy) -> Mat<T> {
         if restart && let Some(q) = self.q.take() {
-            self.x = round(&q * &self.x);
-            self.r = round(gram(&self.x));
+            self.x = product(q.as_ref(), self.x.as_ref());
+            map_in_place(&mut self.x, round);
+            self.r = gram(self.x.as_ref());
+            map_in_place(&mut self.r, round);
         }
         let n = self.r.nrows();
         let a = coeffs[0];
         let deg = coeffs.len() - 1;
         // Z = Σ_{k≥1} c_k R^k by Horner in R, each stage one fused rounding.
         let z = if deg == 0 {
-            DMatrix::zeros(n, n)
+            Mat::zeros(n, n)
         } else {
-            let mut b = round(&self.r * coeffs[deg]);
+            let cd = coeffs[deg];
+            let mut b = map(&self.r, |v| round(v * cd));
             for &ck in coeffs[1..deg].iter().rev() {
-                b = round(&self.r * &b + &self.r * ck);
+                b = fused(product(self.r.as_ref(), b.as_ref()), &self.r, ck, round);
             }
             b
         };
@@ -227,21 +237,19 @@ impl<T: nalgebra::RealField + Copy> GramState<T> {
                 for i in 0..n {
                     w[(i, i)] += a;
                 }
-                round(w)
+                map_in_place(&mut w, round);
+                w
             }
-            Some(q) => round(&q * &z + &q * a),
+            Some(q) => fused(product(q.as_ref(), z.as_ref()), &q, a, round),
         });
         if update_r {
-            let rz = round(&self.r * &z + &self.r * a);
-            self.r = round(&z * &rz + &rz * a);
+            let rz = fused(product(self.r.as_ref(), z.as_ref()), &self.r, a, round);
+            self.r = fused(product(z.as_ref(), rz.as_ref()), &rz, a, round);
         }
-        round(self.q.as_ref().expect("set above") * &self.x)
+        let mut out = product(self.q.as_ref().expect("set above").as_ref(), self.x.as_ref());
+        map_in_place(&mut out, round);
+        out
     }
-}
-
-/// `X Xᵀ` (short side; X is n×m with n ≤ m).
-pub fn gram<T: nalgebra::RealField + Copy>(x: &DMatrix<T>) -> DMatrix<T> {
-    x * x.transpose()
 }
 
 #[cfg(test)]

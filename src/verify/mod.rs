@@ -21,6 +21,7 @@
 //! [`reference::polar_reference`].
 
 pub mod arith;
+pub mod kernel;
 pub mod matrix;
 pub mod reference;
 pub mod report;
@@ -29,9 +30,10 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 pub use arith::Dtype;
-use arith::{GramState, Storage, gram, step_f32, step_f64};
+use arith::{GramState, Storage, step};
+use faer::Mat;
 use matrix::TestMatrix;
-use reference::{REFERENCE_MIN_RATIO, ReferenceError, polar_reference, symmetric_eigenvalues};
+use reference::{REFERENCE_MIN_RATIO, ReferenceError, polar_reference_mat};
 
 use crate::poly::eval_odd_f64;
 use crate::rows::RowsError;
@@ -321,8 +323,8 @@ pub fn verify_with_progress(
     let amax = m.amax();
     let unit = &m / amax;
     let norm = if options.spectral_bound {
-        let a = &unit * unit.transpose();
-        (&a * &a).norm().sqrt().sqrt()
+        let a = kernel::gram(kernel::from_nalgebra(&unit).as_ref());
+        kernel::product(a.as_ref(), a.as_ref()).norm_l2().sqrt().sqrt()
     } else {
         unit.norm()
     };
@@ -331,15 +333,16 @@ pub fn verify_with_progress(
     if !(amax.is_finite() && amax > 0.0 && divisor.is_finite() && divisor > 0.0) || x0.amax() < MIN_NORMALISED {
         return Err(VerifyError::Scale { amax, divisor });
     }
-    let reference = polar_reference(&x0).map_err(VerifyError::Reference)?;
+    let x0m = kernel::from_nalgebra(&x0);
+    let (polar, singular_values) = polar_reference_mat(&x0m).map_err(VerifyError::Reference)?;
     let total = 1 + options.dtypes.len() * (steps + 1);
     let mut done = 1;
     progress(done, total);
     let sigma0: Vec<f64> = match &matrix.prescribed {
         Some(s) => s.iter().map(|v| v / amax / divisor).collect(),
-        None => reference.singular_values.clone(),
+        None => singular_values.clone(),
     };
-    let (smax, smin) = (reference.singular_values[0], *reference.singular_values.last().expect("n >= 1"));
+    let (smax, smin) = (singular_values[0], *singular_values.last().expect("n >= 1"));
     let reference_warning = (smin < REFERENCE_MIN_RATIO * smax).then(|| {
         format!(
             "sigma_min / sigma_max = {:.3e} is below {REFERENCE_MIN_RATIO:e}: the Gram-based reference polar factor has lost more than half of its f64 digits",
@@ -365,11 +368,11 @@ pub fn verify_with_progress(
         };
         let restarts = options.gram_restarts.as_deref();
         let (metrics, mut failure) = match dtype {
-            Dtype::F64 => run_f64(&x0, &reference.polar, &rows64, &order, restarts, &mut tick),
+            Dtype::F64 => run(x0m.clone(), &polar, &rows64, &order, restarts, |v| v, &mut tick),
             Dtype::F32 | Dtype::Bf16 | Dtype::Fp16 => {
                 let storage = dtype.storage().expect("a low-precision arithmetic");
-                let start = start_f32(&m, &x0, storage, options);
-                run_f32(start, &reference.polar, &rows32, &order, storage, restarts, &mut tick)
+                let start = kernel::from_nalgebra(&start_f32(&m, &x0, storage, options));
+                run(start, &polar, &rows32, &order, restarts, move |v| storage.round(v), &mut tick)
             }
         };
         // The scalar prediction overflowing is a failure of the table too.
@@ -460,22 +463,50 @@ fn min_max(v: &[f64]) -> (f64, f64) {
     v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)))
 }
 
-struct RawMetrics {
-    /// min, median, max.
-    sigma: [f64; 3],
-    polar_spectral: f64,
-    polar_frobenius_rel: f64,
-    orthogonality: f64,
+/// The measurements of one iterate (see [`StepMetrics`] for their
+/// meaning).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measurement {
+    /// σ_min, σ_median, σ_max.
+    pub sigma: [f64; 3],
+    /// ‖X − U Vᵀ‖₂.
+    pub polar_spectral: f64,
+    /// ‖X − U Vᵀ‖_F / √n.
+    pub polar_frobenius_rel: f64,
+    /// ‖X Xᵀ − I‖₂.
+    pub orthogonality: f64,
 }
 
-/// Metrics from the Gram matrix S = X Xᵀ and the difference D = X − U Vᵀ
-/// (its Gram matrix and squared Frobenius norm), all handed over in f64.
-fn metrics(s: &DMatrix<f64>, d_gram: &DMatrix<f64>, d_frob2: f64, n: usize) -> Result<RawMetrics, ReferenceError> {
-    let lambda = symmetric_eigenvalues(s)?;
+/// Measures an iterate X (n×m, n ≤ m, any run arithmetic) against the polar
+/// factor `polar` in f64 (the unit of work each step of [`verify`] does
+/// after its product; public for the benchmarks).
+///
+/// # Errors
+///
+/// [`ReferenceError`] when X is not finite or an eigensolver fails.
+pub fn measure<T: kernel::Real>(x: &Mat<T>, polar: &Mat<f64>) -> Result<Measurement, ReferenceError> {
+    let x64 = kernel::to_f64(x);
+    let s = kernel::gram(x64.as_ref());
+    metrics(&x64, &s, polar)
+}
+
+/// Metrics of X_t, measured in f64 whatever the arithmetic of the run: σ and
+/// the orthogonality error from the eigenvalues of S = X Xᵀ (formed in f64
+/// from X_t's values, so that a run's own rounding of its Gram matrix does
+/// not enter the measurement), the polar errors from D = X − U Vᵀ and the
+/// largest eigenvalue of D Dᵀ. Eigenvalues only, no vectors.
+fn metrics(x: &Mat<f64>, s: &Mat<f64>, polar: &Mat<f64>) -> Result<Measurement, ReferenceError> {
+    let n = x.nrows();
+    let mut d = x.clone();
+    kernel::zip_in_place(&mut d, polar, |a, b| a - b);
+    let d_frob2 = d.squared_norm_l2();
+    let d_gram = kernel::gram(d.as_ref());
+    let (lambda, d_lambda) = kernel::symmetric_eigenvalues_pair(s.as_ref(), d_gram.as_ref());
+    let lambda = lambda.ok_or(ReferenceError::NoConvergence)?;
+    let d_top = d_lambda.ok_or(ReferenceError::NoConvergence)?.last().copied().unwrap_or(0.0).max(0.0).sqrt();
     let sigma: Vec<f64> = lambda.iter().map(|&l| l.max(0.0).sqrt()).collect();
     let orthogonality = lambda.iter().map(|&l| (l - 1.0).abs()).fold(0.0, f64::max);
-    let d_top = symmetric_eigenvalues(d_gram)?.last().copied().unwrap_or(0.0).max(0.0).sqrt();
-    let m = RawMetrics {
+    let m = Measurement {
         sigma: [sigma[0], sigma[sigma.len() / 2], sigma[sigma.len() - 1]],
         polar_spectral: d_top,
         polar_frobenius_rel: (d_frob2 / n as f64).sqrt(),
@@ -486,7 +517,7 @@ fn metrics(s: &DMatrix<f64>, d_gram: &DMatrix<f64>, d_frob2: f64, n: usize) -> R
 }
 
 /// A run's metrics up to its failure, and the failure.
-type RunOutcome = (Vec<RawMetrics>, Option<String>);
+type RunOutcome = (Vec<Measurement>, Option<String>);
 
 /// Where Gram Newton–Schulz restarts and keeps R: (restart before step t,
 /// update R after it), for 1-based step t of `steps`.
@@ -494,36 +525,49 @@ fn gram_flags(restarts: &[usize], t: usize, steps: usize) -> (bool, bool) {
     (t > 1 && restarts.contains(&(t - 1)), t < steps && !restarts.contains(&t))
 }
 
-fn run_f64(
-    x0: &DMatrix<f64>,
-    polar: &DMatrix<f64>,
-    rows: &[Vec<f64>],
+/// One arithmetic's run from its normalised start: every step in `T` with
+/// `round` applied to every value formed (identity for f64 and f32), every
+/// X_t measured in f64.
+fn run<T: kernel::Real>(
+    start: Mat<T>,
+    polar: &Mat<f64>,
+    rows: &[Vec<T>],
     order: &[usize],
     restarts: Option<&[usize]>,
+    round: impl Fn(T) -> T + Copy,
     tick: &mut dyn FnMut(),
 ) -> RunOutcome {
-    let n = x0.nrows();
-    let mut x = x0.clone();
-    let mut s = gram(&x);
-    let keep = |m: DMatrix<f64>| m;
-    let mut state = restarts.map(|_| GramState::new(x0.clone(), &keep));
+    let mut x = start;
+    let mut s = None;
+    let mut state = restarts.map(|_| GramState::new(x.clone(), round));
     let mut out = Vec::with_capacity(order.len() + 1);
-    let measure = |x: &DMatrix<f64>, s: &DMatrix<f64>| {
-        let d = x - polar;
-        metrics(s, &gram(&d), d.norm_squared(), n)
-    };
     for t in 0..=order.len() {
         if t > 0 {
-            x = match (&mut state, restarts) {
-                (Some(g), Some(r)) => {
+            let coeffs = &rows[order[t - 1]];
+            x = match (&mut state, restarts, s.take()) {
+                (Some(g), Some(r), _) => {
                     let (restart, update_r) = gram_flags(r, t, order.len());
-                    g.step(&rows[order[t - 1]], restart, update_r, &keep)
+                    g.step(coeffs, restart, update_r, round)
                 }
-                _ => step_f64(&x, &s, &rows[order[t - 1]]),
+                (_, _, Some(gram)) => step(&x, &gram, coeffs, round),
+                _ => unreachable!("the standard iteration keeps X X^T for its next step"),
             };
-            s = gram(&x);
         }
-        match measure(&x, &s) {
+        if !kernel::all_finite(&x) {
+            return (out, Some(format!("step {t}: X_t has non-finite entries (the iteration overflowed)")));
+        }
+        // X Xᵀ as the run accumulates it, for its next step (not yet
+        // rounded: the step rounds it before use).
+        if state.is_none() && t < order.len() {
+            s = Some(kernel::gram(x.as_ref()));
+        }
+        let x64 = kernel::to_f64(&x);
+        // In f64 the run's own Gram matrix is the measured one.
+        let s64 = match &s {
+            Some(gram) if T::IS_F64 => kernel::to_f64(gram),
+            _ => kernel::gram(x64.as_ref()),
+        };
+        match metrics(&x64, &s64, polar) {
             Ok(m) => out.push(m),
             Err(e) => return (out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))),
         }
@@ -557,50 +601,4 @@ fn start_f32(m: &DMatrix<f64>, x0: &DMatrix<f64>, storage: Storage, options: &Ve
         NormaliseIn::F32 => divide(m.map(|v| v as f32), false),
         NormaliseIn::Dtype => divide(m.map(to_storage), true),
     }
-}
-
-fn run_f32(
-    start: DMatrix<f32>,
-    polar: &DMatrix<f64>,
-    rows: &[Vec<f32>],
-    order: &[usize],
-    storage: Storage,
-    restarts: Option<&[usize]>,
-    tick: &mut dyn FnMut(),
-) -> RunOutcome {
-    let n = start.nrows();
-    let mut x: DMatrix<f32> = start;
-    let polar32: DMatrix<f32> = polar.map(|v| v as f32);
-    // The Gram matrix accumulated in f32 and not yet rounded: the step rounds
-    // it (bf16) before use, the metrics read it as it is.
-    let mut s = gram(&x);
-    let round = |m: DMatrix<f32>| storage.round_matrix(m);
-    let mut state = restarts.map(|_| GramState::new(x.clone(), &round));
-    let mut out = Vec::with_capacity(order.len() + 1);
-    let measure = |x: &DMatrix<f32>, s: &DMatrix<f32>| {
-        let d = x - &polar32;
-        let frob2: f64 = d.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
-        metrics(&s.map(f64::from), &gram(&d).map(f64::from), frob2, n)
-    };
-    for t in 0..=order.len() {
-        if t > 0 {
-            x = match (&mut state, restarts) {
-                (Some(g), Some(r)) => {
-                    let (restart, update_r) = gram_flags(r, t, order.len());
-                    g.step(&rows[order[t - 1]], restart, update_r, &round)
-                }
-                _ => step_f32(&x, &s, &rows[order[t - 1]], storage),
-            };
-            s = gram(&x);
-        }
-        if x.iter().any(|v| !v.is_finite()) {
-            return (out, Some(format!("step {t}: X_t has non-finite entries (the iteration overflowed)")));
-        }
-        match measure(&x, &s) {
-            Ok(m) => out.push(m),
-            Err(e) => return (out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))),
-        }
-        tick();
-    }
-    (out, None)
 }

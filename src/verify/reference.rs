@@ -2,11 +2,8 @@
 //! eigendecomposition of the short-side Gram matrix.
 //!
 //! For M (n×m, n ≤ m), G = M Mᵀ = W Λ Wᵀ gives σ = √λ and
-//! U Vᵀ = W Λ^(-1/2) Wᵀ M. The eigendecomposition is faer's (sequential, so
-//! that results do not depend on the thread count); the products are
-//! nalgebra's (matrixmultiply, threaded). Measured on the 2-core machine for
-//! 1024 × 4096: Gram 0.3 s, eigendecomposition 0.27 s (nalgebra's
-//! `SymmetricEigen`: 1.1 s; nalgebra's SVD of M: about 54 s).
+//! U Vᵀ = W Λ^(-1/2) Wᵀ M. The products and the eigendecomposition are the
+//! [`kernel`](super::kernel)'s (faer; deterministic, see there).
 //!
 //! Accuracy: the Gram matrix squares the condition number, so σ_i is accurate
 //! to about ε·σ_max²/σ_i² relative (1e-10 for σ_i = 1e-3·σ_max). The polar
@@ -15,7 +12,10 @@
 //! [`REFERENCE_MIN_RATIO`] flags matrices where the eigenvectors themselves
 //! are no longer a reference.
 
+use faer::{Mat, MatRef};
 use nalgebra::DMatrix;
+
+use super::kernel::{self, from_nalgebra, gram, product, to_nalgebra};
 
 /// Below this σ_min/σ_max the Gram-based reference loses more than half of
 /// the f64 digits; the report carries a warning.
@@ -36,6 +36,10 @@ fn finite(s: &DMatrix<f64>) -> Result<(), ReferenceError> {
     if s.iter().all(|v| v.is_finite()) { Ok(()) } else { Err(ReferenceError::NonFinite) }
 }
 
+fn finite_mat(s: &Mat<f64>) -> Result<(), ReferenceError> {
+    if kernel::all_finite(s) { Ok(()) } else { Err(ReferenceError::NonFinite) }
+}
+
 /// Eigenvalues (ascending) of a symmetric matrix (its lower triangle is read).
 ///
 /// # Errors
@@ -44,9 +48,8 @@ fn finite(s: &DMatrix<f64>) -> Result<(), ReferenceError> {
 pub fn symmetric_eigenvalues(s: &DMatrix<f64>) -> Result<Vec<f64>, ReferenceError> {
     finite(s)?;
     let n = s.nrows();
-    let view = faer::MatRef::from_column_major_slice(s.as_slice(), n, n);
-    faer::set_global_parallelism(faer::Par::Seq);
-    view.self_adjoint_eigenvalues(faer::Side::Lower).map_err(|_| ReferenceError::NoConvergence)
+    kernel::symmetric_eigenvalues(MatRef::from_column_major_slice(s.as_slice(), n, n))
+        .ok_or(ReferenceError::NoConvergence)
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix.
@@ -57,13 +60,9 @@ pub fn symmetric_eigenvalues(s: &DMatrix<f64>) -> Result<Vec<f64>, ReferenceErro
 pub fn symmetric_eigen(s: &DMatrix<f64>) -> Result<(Vec<f64>, DMatrix<f64>), ReferenceError> {
     finite(s)?;
     let n = s.nrows();
-    let view = faer::MatRef::from_column_major_slice(s.as_slice(), n, n);
-    faer::set_global_parallelism(faer::Par::Seq);
-    let e = view.self_adjoint_eigen(faer::Side::Lower).map_err(|_| ReferenceError::NoConvergence)?;
-    let values: Vec<f64> = (0..n).map(|i| e.S().column_vector()[i]).collect();
-    let u = e.U();
-    let vectors = DMatrix::from_fn(n, n, |i, j| u[(i, j)]);
-    Ok((values, vectors))
+    let (values, vectors) = kernel::symmetric_eigen(MatRef::from_column_major_slice(s.as_slice(), n, n))
+        .ok_or(ReferenceError::NoConvergence)?;
+    Ok((values, to_nalgebra(vectors.as_ref())))
 }
 
 /// Largest |(PPᵀ − I)_ij| at which the polar factor counts as refined.
@@ -77,18 +76,18 @@ pub const POLAR_REFINE_STEPS: usize = 3;
 /// P is S·UVᵀ with S symmetric positive definite near I (its eigenvalue
 /// errors), and the polar factor of S·UVᵀ is UVᵀ itself: the refinement
 /// removes the squared-condition error instead of inheriting it.
-fn refine_polar(mut p: DMatrix<f64>) -> DMatrix<f64> {
+fn refine_polar(mut p: Mat<f64>) -> Mat<f64> {
     for _ in 0..POLAR_REFINE_STEPS {
-        let mut g = &p * p.transpose();
+        let mut g = gram(p.as_ref());
         for i in 0..g.nrows() {
             g[(i, i)] -= 1.0;
         }
-        if g.amax() <= POLAR_REFINE_TOL {
+        if kernel::max_abs(&g) <= POLAR_REFINE_TOL {
             break;
         }
         // 1.5P − 0.5(G + I)P = P − 0.5·G·P with G = PPᵀ − I.
-        let gp = &g * &p;
-        p -= gp * 0.5;
+        let gp = product(g.as_ref(), p.as_ref());
+        kernel::zip_in_place(&mut p, &gp, |v, w| v - 0.5 * w);
     }
     p
 }
@@ -110,20 +109,35 @@ pub struct Reference {
 /// eigensolver fails.
 pub fn polar_reference(m: &DMatrix<f64>) -> Result<Reference, ReferenceError> {
     finite(m)?;
-    let g = m * m.transpose();
-    let (values, w) = symmetric_eigen(&g)?;
+    let (polar, singular_values) = polar_reference_mat(&from_nalgebra(m))?;
+    Ok(Reference { polar: to_nalgebra(polar.as_ref()), singular_values })
+}
+
+/// [`polar_reference`] on a faer matrix: U Vᵀ and σ (descending).
+///
+/// # Errors
+///
+/// As [`polar_reference`].
+pub fn polar_reference_mat(m: &Mat<f64>) -> Result<(Mat<f64>, Vec<f64>), ReferenceError> {
+    finite_mat(m)?;
+    let g = gram(m.as_ref());
+    finite_mat(&g)?;
+    let (values, w) = kernel::symmetric_eigen(g.as_ref()).ok_or(ReferenceError::NoConvergence)?;
     let sigma: Vec<f64> = values.iter().map(|&l| l.max(0.0).sqrt()).collect();
     // W diag(1/σ) Wᵀ M; a zero σ (rank deficiency) contributes nothing.
     let mut scaled = w.clone();
     for (j, s) in sigma.iter().enumerate() {
         let inv = if *s > 0.0 { 1.0 / s } else { 0.0 };
-        scaled.column_mut(j).scale_mut(inv);
+        for v in scaled.col_as_slice_mut(j) {
+            *v *= inv;
+        }
     }
-    let polar = refine_polar((&scaled * w.transpose()) * m);
-    finite(&polar)?;
+    let left = product(scaled.as_ref(), w.transpose());
+    let polar = refine_polar(product(left.as_ref(), m.as_ref()));
+    finite_mat(&polar)?;
     let mut singular_values = sigma;
     singular_values.reverse();
-    Ok(Reference { polar, singular_values })
+    Ok((polar, singular_values))
 }
 
 #[cfg(test)]
