@@ -12,6 +12,7 @@ shape, the hardware baseline measured in the same run.
 """
 
 import json
+import re
 import os
 import sys
 
@@ -53,7 +54,8 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     ours, theirs = criterion_medians(sys.argv[1]), numpy_medians(sys.argv[2])
-    shapes = sorted({g for g, _ in ours}, key=lambda s: [int(v) for v in s.split("x")])
+    shaped = {g for g, _ in ours if re.fullmatch(r"[0-9]+x[0-9]+", g)}
+    shapes = sorted(shaped, key=lambda s: [int(v) for v in s.split("x")])
     print("| shape | dtype | step (s) | numpy step (s) | ratio | measure (s) | numpy measure (s) | ratio "
           "| step + measure ratio | step / own f32 step | plain GEMM X Xᵀ (s) |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -26,7 +26,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::Mat;
 use polar_coeffs::verify::arith::{Storage, step, step_f64};
-use polar_coeffs::verify::kernel::{gram, map, product};
+use polar_coeffs::verify::kernel::{gram_t, map, product};
 use polar_coeffs::verify::measure;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -44,31 +44,36 @@ fn shapes() -> Vec<(usize, usize)> {
         .collect()
 }
 
-fn random(n: usize, m: usize, rng: &mut ChaCha8Rng) -> Mat<f64> {
-    let g = polar_coeffs::verify::matrix::gaussian(n, m, rng);
-    let scale = 1.0 / (m as f64).sqrt();
-    Mat::from_fn(n, m, |i, j| g[(i, j)] * scale)
+/// Gaussian entries scaled by 1/√rows (Xᵀ of a matrix with σ near 1).
+fn random(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Mat<f64> {
+    let g = polar_coeffs::verify::matrix::gaussian(rows, cols, rng);
+    let scale = 1.0 / (rows as f64).sqrt();
+    Mat::from_fn(rows, cols, |i, j| g[(i, j)] * scale)
 }
 
 fn units(c: &mut Criterion) {
     for (rows, cols) in shapes() {
         let (n, m) = (rows.min(cols), rows.max(cols));
         let mut rng = ChaCha8Rng::seed_from_u64(0);
-        let x64 = random(n, m, &mut rng);
-        let polar = random(n, m, &mut rng);
-        let x32: Mat<f32> = Mat::from_fn(n, m, |i, j| x64[(i, j)] as f32);
+        // Iterates are held transposed (m×n), as verify holds them.
+        let x64 = random(m, n, &mut rng);
+        let polar = random(m, n, &mut rng);
+        let x32: Mat<f32> = Mat::from_fn(m, n, |i, j| x64[(i, j)] as f32);
         let c32: Vec<f32> = COEFFS.iter().map(|&v| v as f32).collect();
         let mut group = c.benchmark_group(format!("{rows}x{cols}"));
         group.sample_size(10);
-        group.bench_function("gemm/f64", |b| b.iter(|| product(black_box(x64.as_ref()), x64.transpose())));
-        group.bench_function("gemm/f32", |b| b.iter(|| product(black_box(x32.as_ref()), x32.transpose())));
+        // The plain product X Xᵀ = (Xᵀ)ᵀ Xᵀ: one general GEMM, n×n from k = m.
+        let plain64 = x64.transpose().to_owned();
+        let plain32 = x32.transpose().to_owned();
+        group.bench_function("gemm/f64", |b| b.iter(|| product(black_box(plain64.as_ref()), x64.as_ref())));
+        group.bench_function("gemm/f32", |b| b.iter(|| product(black_box(plain32.as_ref()), x32.as_ref())));
         group.bench_function("step/f64", |b| {
-            b.iter(|| step_f64(black_box(&x64), &gram(x64.as_ref()), &COEFFS));
+            b.iter(|| step_f64(black_box(&x64), &gram_t(x64.as_ref()), &COEFFS));
         });
         for (name, storage) in [("f32", Storage::F32), ("bf16", Storage::Bf16), ("fp16", Storage::Fp16)] {
             let x = map(&x32, |v| storage.round(v));
             group.bench_function(format!("step/{name}"), |b| {
-                b.iter(|| step(black_box(&x), &gram(x.as_ref()), &c32, move |v| storage.round(v)));
+                b.iter(|| step(black_box(&x), &gram_t(x.as_ref()), &c32, move |v| storage.round(v)));
             });
         }
         group.bench_function("measure/f64", |b| b.iter(|| measure(black_box(&x64), &polar).unwrap()));

@@ -108,8 +108,10 @@ fn emulation_matches_plain(
         let g = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
         let x: DMatrix<f32> = g.map(|v| round(v as f32));
         let rows: Vec<Vec<f32>> = (0..n).map(|i| (0..m).map(|j| x[(i, j)]).collect()).collect();
-        let xm = faer::Mat::from_fn(n, m, |i, j| x[(i, j)]);
-        let ours = step_f32(&xm, &polar_coeffs::verify::kernel::gram(xm.as_ref()), &coeffs, storage);
+        // The step works on Xᵀ.
+        let xt = faer::Mat::from_fn(m, n, |j, i| x[(i, j)]);
+        let ours_t = step_f32(&xt, &polar_coeffs::verify::kernel::gram_t(xt.as_ref()), &coeffs, storage);
+        let ours = DMatrix::from_fn(n, m, |i, j| ours_t[(j, i)]);
         let theirs = naive(&rows, &coeffs);
         for i in 0..n {
             for j in 0..m {

@@ -23,6 +23,7 @@ use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{BlockStructure, matmul as triangular_matmul};
 use faer::{Accum, Mat, MatRef, Par, Side};
 use nalgebra::DMatrix;
+use rayon::prelude::*;
 
 /// The real types a verification runs in.
 pub trait Real:
@@ -108,18 +109,24 @@ pub fn product<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
     out
 }
 
-/// `X Xᵀ`: the lower triangle computed once, mirrored to a full matrix.
+/// `X Xᵀ`: the lower triangle computed once, mirrored to a full matrix
+/// (through a transposed copy of X; [`gram_t`] needs none).
 pub fn gram<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
-    let n = x.nrows();
-    let xt = x.transpose().to_owned();
+    gram_t(transpose(x).as_ref())
+}
+
+/// `X Xᵀ` from `xt` = Xᵀ (m×n, column-major): the lower triangle computed
+/// once, mirrored to a full n×n matrix.
+pub fn gram_t<T: Real>(xt: MatRef<'_, T>) -> Mat<T> {
+    let n = xt.ncols();
     let mut out = Mat::zeros(n, n);
     triangular_matmul(
         out.as_mut(),
         BlockStructure::TriangularLower,
         Accum::Replace,
-        x,
+        xt.transpose(),
         BlockStructure::Rectangular,
-        xt.as_ref(),
+        xt,
         BlockStructure::Rectangular,
         T::ONE,
         par(),
@@ -132,28 +139,51 @@ pub fn gram<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
     out
 }
 
-/// Every entry through `f`, in place, one pass.
-pub fn map_in_place<T: Real>(m: &mut Mat<T>, f: impl Fn(T) -> T) {
-    for j in 0..m.ncols() {
-        for v in m.col_as_slice_mut(j) {
-            *v = f(*v);
+/// Side of the tiles a transpose copies (two 64 × 64 f64 tiles fit in L1).
+const TILE: usize = 64;
+
+/// Xᵀ as a column-major matrix, copied tile by tile, tiles on all threads.
+pub fn transpose<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
+    let (n, m) = (x.nrows(), x.ncols());
+    let mut out = Mat::zeros(m, n);
+    out.as_mut().par_col_chunks_mut(TILE).enumerate().for_each(|(c, mut block)| {
+        // Output columns i0.. are rows i0.. of X.
+        let i0 = c * TILE;
+        for j0 in (0..m).step_by(TILE) {
+            for i in 0..block.ncols() {
+                for j in j0..(j0 + TILE).min(m) {
+                    block[(j, i)] = x[(i0 + i, j)];
+                }
+            }
         }
-    }
+    });
+    out
 }
 
-/// `out_ij = f(out_ij, other_ij)` in place, one pass (shapes must agree).
-pub fn zip_in_place<T: Real>(out: &mut Mat<T>, other: &Mat<T>, f: impl Fn(T, T) -> T) {
+/// Every entry through `f`, in place, one pass, columns on all threads.
+pub fn map_in_place<T: Real>(m: &mut Mat<T>, f: impl Fn(T) -> T + Sync) {
+    m.as_mut().par_col_iter_mut().for_each(|col| {
+        for v in col.try_as_col_major_mut().expect("owned columns are contiguous").as_slice_mut() {
+            *v = f(*v);
+        }
+    });
+}
+
+/// `out_ij = f(out_ij, other_ij)` in place, one pass, columns on all threads
+/// (shapes must agree).
+pub fn zip_in_place<T: Real>(out: &mut Mat<T>, other: &Mat<T>, f: impl Fn(T, T) -> T + Sync) {
     assert_eq!((out.nrows(), out.ncols()), (other.nrows(), other.ncols()), "zip_in_place: shapes differ");
-    for j in 0..out.ncols() {
+    out.as_mut().par_col_iter_mut().enumerate().for_each(|(j, col)| {
         let src = other.col_as_slice(j);
-        for (v, &w) in out.col_as_slice_mut(j).iter_mut().zip(src) {
+        let dst = col.try_as_col_major_mut().expect("owned columns are contiguous").as_slice_mut();
+        for (v, &w) in dst.iter_mut().zip(src) {
             *v = f(*v, w);
         }
-    }
+    });
 }
 
 /// Every entry through `f` into a new matrix.
-pub fn map<T: Real>(m: &Mat<T>, f: impl Fn(T) -> T) -> Mat<T> {
+pub fn map<T: Real>(m: &Mat<T>, f: impl Fn(T) -> T + Sync) -> Mat<T> {
     let mut out = m.clone();
     map_in_place(&mut out, f);
     out
@@ -171,7 +201,14 @@ pub fn max_abs<T: Real>(m: &Mat<T>) -> f64 {
 
 /// Widened to f64.
 pub fn to_f64<T: Real>(m: &Mat<T>) -> Mat<f64> {
-    Mat::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)].to_f64())
+    let mut out = Mat::zeros(m.nrows(), m.ncols());
+    out.as_mut().par_col_iter_mut().enumerate().for_each(|(j, col)| {
+        let dst = col.try_as_col_major_mut().expect("owned columns are contiguous").as_slice_mut();
+        for (v, &w) in dst.iter_mut().zip(m.col_as_slice(j)) {
+            *v = w.to_f64();
+        }
+    });
+    out
 }
 
 /// Eigenvalues (ascending) of a symmetric matrix (its lower triangle is

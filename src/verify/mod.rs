@@ -335,6 +335,9 @@ pub fn verify_with_progress(
     }
     let x0m = kernel::from_nalgebra(&x0);
     let (polar, singular_values) = polar_reference_mat(&x0m).map_err(VerifyError::Reference)?;
+    // Iterates are held transposed (see `arith::step`), and so is U Vᵀ.
+    let polar_t = kernel::transpose(polar.as_ref());
+    drop(polar);
     let total = 1 + options.dtypes.len() * (steps + 1);
     let mut done = 1;
     progress(done, total);
@@ -368,11 +371,11 @@ pub fn verify_with_progress(
         };
         let restarts = options.gram_restarts.as_deref();
         let (metrics, mut failure) = match dtype {
-            Dtype::F64 => run(x0m.clone(), &polar, &rows64, &order, restarts, |v| v, &mut tick),
+            Dtype::F64 => run(kernel::transpose(x0m.as_ref()), &polar_t, &rows64, &order, restarts, |v| v, &mut tick),
             Dtype::F32 | Dtype::Bf16 | Dtype::Fp16 => {
                 let storage = dtype.storage().expect("a low-precision arithmetic");
-                let start = kernel::from_nalgebra(&start_f32(&m, &x0, storage, options));
-                run(start, &polar, &rows32, &order, restarts, move |v| storage.round(v), &mut tick)
+                let start = kernel::from_nalgebra(&start_f32(&m, &x0, storage, options).transpose());
+                run(start, &polar_t, &rows32, &order, restarts, move |v| storage.round(v), &mut tick)
             }
         };
         // The scalar prediction overflowing is a failure of the table too.
@@ -477,17 +480,18 @@ pub struct Measurement {
     pub orthogonality: f64,
 }
 
-/// Measures an iterate X (n×m, n ≤ m, any run arithmetic) against the polar
-/// factor `polar` in f64 (the unit of work each step of [`verify`] does
-/// after its product; public for the benchmarks).
+/// Measures an iterate X (n×m, n ≤ m, any run arithmetic, given as
+/// `xt` = Xᵀ) against the polar factor (given as `polar_t` = (U Vᵀ)ᵀ) in f64:
+/// the unit of work each step of [`verify`] does after its product (public
+/// for the benchmarks).
 ///
 /// # Errors
 ///
 /// [`ReferenceError`] when X is not finite or an eigensolver fails.
-pub fn measure<T: kernel::Real>(x: &Mat<T>, polar: &Mat<f64>) -> Result<Measurement, ReferenceError> {
-    let x64 = kernel::to_f64(x);
-    let s = kernel::gram(x64.as_ref());
-    metrics(&x64, &s, polar)
+pub fn measure<T: kernel::Real>(xt: &Mat<T>, polar_t: &Mat<f64>) -> Result<Measurement, ReferenceError> {
+    let x64 = kernel::to_f64(xt);
+    let s = kernel::gram_t(x64.as_ref());
+    metrics(x64, &s, polar_t)
 }
 
 /// Metrics of X_t, measured in f64 whatever the arithmetic of the run: σ and
@@ -495,12 +499,15 @@ pub fn measure<T: kernel::Real>(x: &Mat<T>, polar: &Mat<f64>) -> Result<Measurem
 /// from X_t's values, so that a run's own rounding of its Gram matrix does
 /// not enter the measurement), the polar errors from D = X − U Vᵀ and the
 /// largest eigenvalue of D Dᵀ. Eigenvalues only, no vectors.
-fn metrics(x: &Mat<f64>, s: &Mat<f64>, polar: &Mat<f64>) -> Result<Measurement, ReferenceError> {
-    let n = x.nrows();
-    let mut d = x.clone();
-    kernel::zip_in_place(&mut d, polar, |a, b| a - b);
+///
+/// `xt` and `polar_t` are Xᵀ and (U Vᵀ)ᵀ; `xt` is consumed as the buffer of
+/// D.
+fn metrics(xt: Mat<f64>, s: &Mat<f64>, polar_t: &Mat<f64>) -> Result<Measurement, ReferenceError> {
+    let n = xt.ncols();
+    let mut d = xt;
+    kernel::zip_in_place(&mut d, polar_t, |a, b| a - b);
     let d_frob2 = d.squared_norm_l2();
-    let d_gram = kernel::gram(d.as_ref());
+    let d_gram = kernel::gram_t(d.as_ref());
     let (lambda, d_lambda) = kernel::symmetric_eigenvalues_pair(s.as_ref(), d_gram.as_ref());
     let lambda = lambda.ok_or(ReferenceError::NoConvergence)?;
     let d_top = d_lambda.ok_or(ReferenceError::NoConvergence)?.last().copied().unwrap_or(0.0).max(0.0).sqrt();
@@ -525,16 +532,16 @@ fn gram_flags(restarts: &[usize], t: usize, steps: usize) -> (bool, bool) {
     (t > 1 && restarts.contains(&(t - 1)), t < steps && !restarts.contains(&t))
 }
 
-/// One arithmetic's run from its normalised start: every step in `T` with
-/// `round` applied to every value formed (identity for f64 and f32), every
-/// X_t measured in f64.
+/// One arithmetic's run from its normalised start (transposed, as `polar_t`):
+/// every step in `T` with `round` applied to every value formed (identity
+/// for f64 and f32), every X_t measured in f64.
 fn run<T: kernel::Real>(
     start: Mat<T>,
-    polar: &Mat<f64>,
+    polar_t: &Mat<f64>,
     rows: &[Vec<T>],
     order: &[usize],
     restarts: Option<&[usize]>,
-    round: impl Fn(T) -> T + Copy,
+    round: impl Fn(T) -> T + Copy + Sync,
     tick: &mut dyn FnMut(),
 ) -> RunOutcome {
     let mut x = start;
@@ -559,15 +566,15 @@ fn run<T: kernel::Real>(
         // X Xᵀ as the run accumulates it, for its next step (not yet
         // rounded: the step rounds it before use).
         if state.is_none() && t < order.len() {
-            s = Some(kernel::gram(x.as_ref()));
+            s = Some(kernel::gram_t(x.as_ref()));
         }
         let x64 = kernel::to_f64(&x);
         // In f64 the run's own Gram matrix is the measured one.
         let s64 = match &s {
             Some(gram) if T::IS_F64 => kernel::to_f64(gram),
-            _ => kernel::gram(x64.as_ref()),
+            _ => kernel::gram_t(x64.as_ref()),
         };
-        match metrics(&x64, &s64, polar) {
+        match metrics(x64, &s64, polar_t) {
             Ok(m) => out.push(m),
             Err(e) => return (out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))),
         }
