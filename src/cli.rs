@@ -312,7 +312,9 @@ struct VerifyArgs {
     /// Singular spectrum of a generated matrix: gaussian, log_uniform (default), clustered, geometric, uniform, outliers.
     #[arg(long, value_name = "KIND")]
     spectrum: Option<String>,
-    /// Smallest prescribed singular value (default 1e-3).
+    /// Smallest prescribed singular value, before normalisation (default: the
+    /// value that puts the normalised input's smallest singular value at the
+    /// table's lower end; 1e-3 when the table states none).
     #[arg(long, value_name = "L")]
     lower: Option<String>,
     /// RNG seed (default 0).
@@ -602,7 +604,7 @@ fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         normalise_in: flag(&args.normalise_in),
         restarts: args.restarts.clone().map(|d| (d.split(',').map(|s| s.trim().to_string()).collect(), Origin::Flag)),
     };
-    let VerifyConfig { matrix: spec, mut options } =
+    let VerifyConfig { matrix: spec, mut options, fit_lower } =
         settings.validate_with_cap(args.max_elements).map_err(flag_error)?;
     // The table's own normalisation, then any flag given.
     options.normalise_like(&table.normalisation.clone().unwrap_or_default());
@@ -614,6 +616,7 @@ fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     let matrix = match &args.matrix {
         Some(path) => MatrixSource::Npy(path.clone()),
+        None if fit_lower => MatrixSource::FitToTable(spec),
         None => MatrixSource::Generated(spec),
     };
     let bar = Bar::new(args.quiet);

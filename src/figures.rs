@@ -101,14 +101,28 @@ pub fn table_figures(
                 for s in &doc.steps {
                     if let (Some(remez), Some(curve)) = (&s.remez, &s.error_curve) {
                         let e = number("levelled_error", &remez.levelled_error)?;
-                        panels.push((format!("step {}: E = {}", s.step, crate::plot::tick(e)), curve.clone()));
+                        let step = number("step_error", &s.step_error)?;
+                        panels.push((
+                            format!(
+                                "step {}: E = {} on fit, {} on [l_t, u_t]",
+                                s.step,
+                                crate::plot::tick(e),
+                                crate::plot::tick(step)
+                            ),
+                            curve.clone(),
+                        ));
                     }
                 }
                 if panels.is_empty() {
                     continue; // no minimax steps to draw (an Adam table)
                 }
-                let plot =
-                    StepErrors { title: format!("{}: (1 - p_t(x)) / E_t across each fit interval", doc.name), panels };
+                let plot = StepErrors {
+                    title: format!(
+                        "{}: (1 - p_t(x)) / E_t across each fit interval (E on the fit; the step error on [l_t, u_t])",
+                        doc.name
+                    ),
+                    panels,
+                };
                 render_files(&plot, &stem, formats)?
             }
             PlotKind::Convergence => {
@@ -158,7 +172,14 @@ pub fn table_figures(
 /// The singular-value figure of a verification.
 pub fn singular_values(v: &VerifyReport) -> SingularValues {
     SingularValues {
-        title: format!("{}: singular values of X_t on {}", v.table, v.matrix),
+        title: format!(
+            "{}: singular values of X_t ({}x{}, normalised input in [{}, {}])",
+            v.table,
+            v.shape[0],
+            v.shape[1],
+            crate::plot::tick(v.input_sigma[0]),
+            crate::plot::tick(v.input_sigma[1])
+        ),
         runs: v
             .runs
             .iter()

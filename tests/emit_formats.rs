@@ -159,6 +159,58 @@ fn python_msign_runs_in_numpy_within_the_guarantee() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `ns_coeffs()` is the table as optax's Muon takes it (one (a, b, c) per
+/// step, the last row repeated), and optax's loop on it (divide by
+/// ‖G‖_F + eps, then one step per tuple) is `msign` with scale 1, written out
+/// in numpy. The torch and JAX paths of `msign` run where those packages are
+/// installed and agree with float64 numpy to bf16 accuracy; elsewhere they
+/// are skipped with a notice (CI installs neither).
+#[test]
+fn python_ns_coeffs_feed_optax_and_the_torch_and_jax_paths_run_where_installed() {
+    if !require("python3", "--version") {
+        return;
+    }
+    let numpy = StdCommand::new("python3").args(["-c", "import numpy"]).status().is_ok_and(|s| s.success());
+    if !numpy {
+        assert!(std::env::var_os("CI").is_none(), "numpy is required under CI (.ci/run installs python3-numpy)");
+        eprintln!("NOTICE: numpy not found; ns_coeffs is not run");
+        return;
+    }
+    let dir = TempDir::new().unwrap();
+    run_all_formats(dir.path(), UNIFORM);
+    let script = format!(
+        "import sys, importlib.util; sys.path.insert(0, {dir:?}); import uni, numpy as np\n\
+         c = uni.ns_coeffs()\n\
+         assert c == tuple(tuple(r) for r in uni.UNI), c\n\
+         assert len(uni.ns_coeffs(7)) == 7 and uni.ns_coeffs(7)[4:] == (tuple(uni.UNI[-1]),) * 3\n\
+         rng = np.random.default_rng(1)\n\
+         G = rng.standard_normal((12, 20))\n\
+         eps = 1e-8\n\
+         x = G / (np.linalg.norm(G) + eps)\n\
+         for a, b, cc in c:\n\
+         \x20   A = x @ x.T\n\
+         \x20   x = a * x + (b * A + cc * A @ A) @ x\n\
+         assert np.abs(x - uni.msign(G, scale=1, epsilon=eps, dtype=np.float64)).max() < 1e-12\n\
+         ref = uni.msign(G, dtype=np.float64)\n\
+         for name in ('torch', 'jax'):\n\
+         \x20   if importlib.util.find_spec(name) is None:\n\
+         \x20       print('NOTICE: ' + name + ' is not installed; its msign path is skipped', file=sys.stderr)\n\
+         \x20       continue\n\
+         \x20   if name == 'torch':\n\
+         \x20       import torch\n\
+         \x20       X = uni.msign(torch.tensor(G, dtype=torch.float32)).float().numpy()\n\
+         \x20   else:\n\
+         \x20       import jax.numpy as jnp\n\
+         \x20       X = np.asarray(uni.msign(jnp.asarray(G, dtype=jnp.float32)).astype(jnp.float32))\n\
+         \x20   assert X.shape == G.shape and np.abs(X - ref).max() < 0.1, (name, np.abs(X - ref).max())\n\
+         print('ok')",
+        dir = dir.path().display().to_string()
+    );
+    let out = StdCommand::new("python3").arg("-c").arg(&script).output().unwrap();
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The emitted Rust `msign` compiles and runs: on a fixed 6 x 10 matrix,
 /// 16 steps of the Polar Express table give X Xᵀ = I to 1e-9, and a tall
 /// input gives the transpose (same table through `include!`).

@@ -546,3 +546,56 @@ fn low_precision_runs_are_measured_in_f64() {
     let truth = *exact.last().unwrap();
     assert!((measured - truth).abs() <= 1e-8 * truth, "sigma_min {measured:e} against {truth:e}");
 }
+
+/// With no `--lower`, the generated matrix puts the normalised σ_min at the
+/// table's ℓ and no lower, and says so; a given `--lower` is kept and
+/// warned about. Regression: `verify configs/greedy_d5.yaml --steps 8` ran a
+/// matrix whose normalised σ reached 2.4e-4, below ℓ = 1e-3, and reported
+/// ‖X − UVᵀ‖₂ = 3.6e-2 where the README promised far less.
+#[test]
+fn the_default_matrix_reaches_the_tables_lower_end_and_no_lower() {
+    let report = |extra: &[&str]| -> serde_json::Value {
+        let out = bin()
+            .args(["verify", "--format", "json", "--dtype", "f64", "--steps", "8", "--quiet"])
+            .arg(shipped("configs/greedy_d5.yaml"))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let fitted = report(&[]);
+    let smin = fitted["input_sigma"][0].as_f64().unwrap();
+    assert!((1e-3..1.01e-3).contains(&smin), "normalised sigma_min {smin:e}");
+    assert!(fitted.get("interval_warning").is_none(), "{fitted}");
+    assert!(fitted["matrix"].as_str().unwrap().contains("lower end chosen"), "{}", fitted["matrix"]);
+    let last = fitted["runs"][0]["steps"][8]["polar_error_spectral"].as_f64().unwrap();
+    assert!(last < 1e-10, "after 8 steps inside the interval: {last:e}");
+    let given = report(&["--lower", "1e-3"]);
+    assert!(given["input_sigma"][0].as_f64().unwrap() < 1e-3);
+    assert!(given["interval_warning"].as_str().unwrap().contains("below the table's lower end"));
+}
+
+/// `fit_lower` on its own: the fitted lower end gives the target after
+/// normalisation (both norms), nothing for a Gaussian matrix or a target no
+/// lower end below 1 reaches.
+#[test]
+fn fit_lower_hits_its_target_or_says_it_cannot() {
+    use polar_coeffs::verify::matrix::fit_lower;
+    let spec = MatrixSpec { rows: 64, cols: 128, spectrum: Spectrum::LogUniform, lower: 1e-3, seed: 2 };
+    for spectral in [false, true] {
+        let lower = fit_lower(&spec, 1e-3, 0.01, 1e-7, spectral).unwrap();
+        let matrix = generate(&MatrixSpec { lower, ..spec.clone() }, DEFAULT_MAX_ELEMENTS).unwrap();
+        let options = VerifyOptions {
+            dtypes: vec![Dtype::F64],
+            steps: Some(1),
+            spectral_bound: spectral,
+            ..VerifyOptions::default()
+        };
+        let table = CoefficientRows::from_preset(&preset("jordan").unwrap());
+        let smin = verify(&table, &matrix, &options).unwrap().input_sigma[0];
+        assert!((1e-3..1.01e-3).contains(&smin), "spectral {spectral}: {smin:e}");
+    }
+    assert_eq!(fit_lower(&MatrixSpec { spectrum: Spectrum::Gaussian, ..spec.clone() }, 1e-3, 0.01, 1e-7, false), None);
+    assert_eq!(fit_lower(&spec, 0.5, 0.01, 1e-7, false), None);
+}

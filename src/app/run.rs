@@ -13,7 +13,7 @@ use crate::io::OutputLock;
 use crate::progress::Progress;
 use crate::solve::solve_with_progress;
 use crate::table::TableDoc;
-use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, generate};
+use crate::verify::matrix::DEFAULT_MAX_ELEMENTS;
 use crate::verify::report as verify_report;
 use crate::verify::{VerifyReport, verify};
 
@@ -151,9 +151,11 @@ fn render_config(
         .collect();
     let mut verification = None;
     if let Some(v) = &config.verify {
-        let matrix = generate(&v.matrix, DEFAULT_MAX_ELEMENTS).map_err(|e| format!("verify: {e}"))?;
         let mut verify_options = v.options.clone();
         verify_options.normalise_like(&doc.config.normalisation());
+        let matrix =
+            super::verify::generate_for(&doc.rows(), &v.matrix, v.fit_lower, &verify_options, DEFAULT_MAX_ELEMENTS)
+                .map_err(|e| format!("verify: {e}"))?;
         let report = verify(&doc.rows(), &matrix, &verify_options).map_err(|e| format!("verify: {e}"))?;
         files.push((options.out.join(format!("{}.verify.json", doc.name)), verify_report::to_json(&report).into()));
         files.push((options.out.join(format!("{}.verify.md", doc.name)), verify_report::to_markdown(&report).into()));

@@ -99,6 +99,9 @@ pub struct VerifyConfig {
     pub matrix: MatrixSpec,
     /// Arithmetics, steps, policy past the last row.
     pub options: VerifyOptions,
+    /// `lower` was not given: the matrix's lower end is to be fitted to the
+    /// table's ℓ (see the app's `generate_for`).
+    pub fit_lower: bool,
 }
 
 impl Config {

@@ -100,8 +100,9 @@ impl PlotSettings {
 
 impl VerifySettings {
     /// Checks the section; defaults: a 256×512 matrix with a log-uniform
-    /// spectrum in [1e-3, 1], seed 0, all three arithmetics, the table's own
-    /// step count, repeating the last row.
+    /// spectrum in [1e-3, 1] (its lower end fitted to the table's ℓ when
+    /// `lower` is not given: `fit_lower`), seed 0, all three arithmetics, the
+    /// table's own step count, repeating the last row.
     ///
     /// # Errors
     ///
@@ -204,6 +205,7 @@ impl VerifySettings {
                 .ok_or_else(|| invalid(o, "verify.normalise_in", format!("{text:?}"), "`f64`, `f32` or `dtype`"))?,
         };
         Ok(VerifyConfig {
+            fit_lower: self.lower.is_none(),
             matrix: MatrixSpec { rows, cols, spectrum, lower, seed },
             options: VerifyOptions { dtypes, steps, beyond, gram_restarts, normalise_in, ..VerifyOptions::default() },
         })

@@ -1,7 +1,10 @@
 //! A Python module: the table as a list of tuples under a provenance
 //! docstring, and `msign(G)`, which applies it with the normalisation the
-//! table assumes: in PyTorch for a tensor, in numpy otherwise (each imported
-//! only when called; the numpy path is run by the tests).
+//! table assumes: in PyTorch for a tensor, in JAX for a JAX array, in numpy
+//! otherwise (each imported only when called; the tests run the numpy path,
+//! and the torch and JAX paths where those are installed). Degree-5 msign
+//! tables also get `ns_coeffs(steps)`, the value optax's Muon takes as
+//! `ns_coeffs`.
 
 use std::fmt::Write;
 
@@ -61,15 +64,22 @@ def msign(G, steps=None, scale={scale}, epsilon={epsilon}, dtype=None, *, _rows=
     table's normalisation), then one
     step per row (the last row repeated when steps exceeds the rows), products on the
     short side. A torch.Tensor runs in torch and comes back in `dtype` (default
-    torch.bfloat16); anything else runs in numpy and comes back in `dtype` (default
-    numpy.float32). The table is bound when the function is defined, so no local
-    name can stand in for it."""
-    if type(G).__module__.split(".")[0] == "torch":
+    torch.bfloat16), a JAX array runs in jax.numpy (default jnp.bfloat16); anything
+    else runs in numpy and comes back in `dtype` (default numpy.float32). The table
+    is bound when the function is defined, so no local name can stand in for it."""
+    library = type(G).__module__.split(".")[0]
+    if library == "torch":
         import torch
 
         X = G.to(torch.bfloat16 if dtype is None else dtype)
         swap = lambda M: M.mT
         frobenius = lambda M: M.norm(dim=(-2, -1), keepdim=True)
+    elif library in ("jax", "jaxlib"):
+        import jax.numpy as jnp
+
+        X = jnp.asarray(G, dtype=jnp.bfloat16 if dtype is None else dtype)
+        swap = lambda M: jnp.swapaxes(M, -1, -2)
+        frobenius = lambda M: jnp.sqrt((M * M).sum(axis=(-2, -1), keepdims=True))
     else:
         import numpy
 
@@ -104,6 +114,23 @@ def msign(G, steps=None, scale={scale}, epsilon={epsilon}, dtype=None, *, _rows=
                 NormKind::SpectralBound => "frobenius((X @ swap(X)) @ (X @ swap(X))) ** 0.25",
             },
         );
+        if rows.iter().all(|r| r.len() == 3) {
+            let _ = write!(
+                out,
+                r#"
+
+def ns_coeffs(steps=None, *, _rows={name}):
+    """`{name}` as optax's Muon takes it: `optax.contrib.muon(..., ns_coeffs=ns_coeffs())`
+    runs one step per (a, b, c) tuple (the last row repeated up to `steps`). optax
+    divides G by ||G||_F + eps, without this table's scale of {scale}: the table's
+    guarantee then holds for the singular values that normalisation puts in its
+    interval."""
+    count = len(_rows) if steps is None else steps
+    return tuple(tuple(_rows[min(t, len(_rows) - 1)]) for t in range(count))
+"#,
+                scale = normalisation.scale,
+            );
+        }
         Ok(out)
     }
 }

@@ -12,16 +12,27 @@
 //! save(&plot, std::path::Path::new("out/convergence"), &[ImageFormat::Png, ImageFormat::Svg]).unwrap();
 //! ```
 //!
-//! Every figure is [`WIDTH`] × [`HEIGHT`] pixels, uses the Okabe–Ito
-//! colour-blind-safe palette, writes tick labels such as `1e-3`, and keeps
-//! its legend outside the data where it can.
+//! The figure rules, each kept by `tests/plots.rs`:
+//!
+//! * every series has its own colour × line pattern × marker
+//!   ([`series_style`]: the Okabe–Ito colours without yellow, four markers,
+//!   solid or dotted; guaranteed bounds are dashed), distinct for up to 56
+//!   series;
+//! * one legend per figure, in its own column right of the data
+//!   ([`legend_width`]), its marks drawn as the series are;
+//! * logarithmic axes are drawn as log10 on a linear scale with the ticks
+//!   chosen here ([`log_ticks`]): a label at every decade (every k-th past
+//!   twelve, the rest as light lines) down to the axis floor, 1-2-5 labels
+//!   within a range of two decades or less;
+//! * every panel labels both axes; the font is the bundled DejaVu Sans,
+//!   named so in SVG.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
-use plotters::coord::combinators::LogCoord;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::ImageFormat;
@@ -39,22 +50,11 @@ pub const LOG_FLOOR: f64 = 1e-30;
 
 /// Largest value drawn on a logarithmic axis: a diverging table's values
 /// (up to 1e308, or infinite) sit on the top edge instead of stretching the
-/// axis over hundreds of decades (plotters' tick search does not end there).
+/// axis over hundreds of decades.
 pub const LOG_CEIL: f64 = 1e30;
 
-/// Clamps a logarithmic axis range to [`LOG_FLOOR`, `LOG_CEIL`], non-empty.
-fn clamp_log(lo: f64, hi: f64) -> (f64, f64) {
-    let lo = if lo.is_finite() { lo.clamp(LOG_FLOOR, LOG_CEIL / 10.0) } else { LOG_FLOOR };
-    let hi = if hi.is_finite() { hi.clamp(lo * 10.0, LOG_CEIL) } else { LOG_CEIL };
-    (lo, hi.max(lo * 10.0))
-}
-
-/// Clamps a linear axis range to finite values within ±[`LOG_CEIL`].
-fn clamp_linear(lo: f64, hi: f64) -> (f64, f64) {
-    let lo = if lo.is_finite() { lo.clamp(-LOG_CEIL, LOG_CEIL) } else { 0.0 };
-    let hi = if hi.is_finite() { hi.clamp(-LOG_CEIL, LOG_CEIL) } else { lo + 1.0 };
-    if hi > lo { (lo, hi) } else { (lo, lo + 1.0) }
-}
+/// Most labelled ticks on a logarithmic axis before labels skip decades.
+pub const MAX_LOG_LABELS: usize = 12;
 
 /// The Okabe–Ito palette (black last).
 pub const PALETTE: [RGBColor; 8] = [
@@ -68,7 +68,12 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 0, 0),       // black
 ];
 
-const FONT: &str = "sans-serif";
+/// The series colours: the palette without yellow (too faint on white).
+const SERIES_COLOURS: [RGBColor; 7] =
+    [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3], PALETTE[4], PALETTE[5], PALETTE[7]];
+
+/// The family the bundled font is registered (and named in SVG) as.
+pub const FONT: &str = "DejaVu Sans";
 const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 fn register_font() {
@@ -88,6 +93,64 @@ pub struct Line {
     pub points: Vec<(f64, f64)>,
     /// Drawn dashed (e.g. guaranteed bounds next to measurements).
     pub dashed: bool,
+}
+
+/// How a line is stroked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pattern {
+    /// Unbroken.
+    Solid,
+    /// Long dashes (guaranteed bounds).
+    Dashed,
+    /// Short dots.
+    Dotted,
+}
+
+/// A point marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Marker {
+    /// Filled circle.
+    Circle,
+    /// Filled square.
+    Square,
+    /// Filled triangle.
+    Triangle,
+    /// Cross.
+    Cross,
+}
+
+const MARKERS: [Marker; 4] = [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Cross];
+
+/// A series' look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SeriesStyle {
+    /// Colour (r, g, b).
+    pub colour: (u8, u8, u8),
+    /// Line pattern.
+    pub pattern: Pattern,
+    /// Marker at the points.
+    pub marker: Marker,
+}
+
+/// The look of series `i`: colour `i mod 7`, marker `i mod 4` (7 and 4 are
+/// coprime: 28 distinct pairs), solid for the first 28 and dotted for the
+/// next 28; `dashed` (a guaranteed bound) overrides the pattern.
+pub fn series_style(i: usize, dashed: bool) -> SeriesStyle {
+    let RGBColor(r, g, b) = SERIES_COLOURS[i % SERIES_COLOURS.len()];
+    let pattern = if dashed {
+        Pattern::Dashed
+    } else if (i / 28) % 2 == 1 {
+        Pattern::Dotted
+    } else {
+        Pattern::Solid
+    };
+    SeriesStyle { colour: (r, g, b), pattern, marker: MARKERS[i % MARKERS.len()] }
+}
+
+impl SeriesStyle {
+    fn rgb(&self) -> RGBColor {
+        RGBColor(self.colour.0, self.colour.1, self.colour.2)
+    }
 }
 
 /// A figure that can draw itself on any plotters backend.
@@ -201,75 +264,343 @@ pub fn tick(v: f64) -> String {
     if v.abs() < 1e-3 || v.abs() >= 1e4 { format!("{v:.2e}") } else { s.to_string() }
 }
 
-fn style(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+/// Labelled ticks and light grid lines of a logarithmic axis over
+/// [`lo`, `hi`] (decades, both powers of ten, `lo` < `hi`): every decade when
+/// there are at most [`MAX_LOG_LABELS`], else every k-th decade (k from 2,
+/// 3, 5, 10, 20, 50, the exponents multiples of k) with the others as light
+/// lines; within two decades or less, 1, 2 and 5 times each power labelled
+/// and the other integers light; within six, the integers 2…9 light.
+pub fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    let (a, b) = (lo.log10().round() as i32, hi.log10().round() as i32);
+    let decades = (b - a).max(1) as usize;
+    let mut major = Vec::new();
+    let mut minor = Vec::new();
+    if decades <= 2 {
+        for e in a..=b {
+            for k in 1..10 {
+                let v = f64::from(k) * 10f64.powi(e);
+                if v > hi * (1.0 + 1e-9) {
+                    break;
+                }
+                if matches!(k, 1 | 2 | 5) { major.push(v) } else { minor.push(v) }
+            }
+        }
+        return (major, minor);
+    }
+    let step = [1, 2, 3, 5, 10, 20, 50].into_iter().find(|&k| decades / k < MAX_LOG_LABELS).unwrap_or(100) as i32;
+    for e in a..=b {
+        let v = 10f64.powi(e);
+        if e.rem_euclid(step) == 0 {
+            major.push(v)
+        } else {
+            minor.push(v)
+        }
+        if decades <= 6 && e < b {
+            minor.extend((2..10).map(|k| f64::from(k) * v));
+        }
+    }
+    (major, minor)
 }
 
-/// Past the palette's length, lines are told apart by dashes.
-fn dashed_after_palette(lines: &[Line]) -> Vec<Line> {
-    lines.iter().enumerate().map(|(i, l)| Line { dashed: l.dashed || i >= PALETTE.len(), ..l.clone() }).collect()
+/// Ticks of a linear axis over [`lo`, `hi`]: multiples of the smallest step
+/// among 1, 2, 5 × 10^k that gives at most 8 of them.
+pub fn linear_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let span = (hi - lo).max(f64::MIN_POSITIVE);
+    let base = 10f64.powf((span / 8.0).log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * base).find(|s| span / s <= 8.0).unwrap_or(10.0 * base);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|i| i as f64 * step).collect()
 }
+
+/// One axis of a panel: linear, or logarithmic (drawn as log10 on a linear
+/// scale, with [`log_ticks`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    /// The axis label.
+    pub label: String,
+    /// Logarithmic.
+    pub log: bool,
+    /// Shown range, in data units.
+    pub range: (f64, f64),
+    /// Labelled ticks, in data units.
+    pub ticks: Vec<f64>,
+    /// Light grid lines, in data units.
+    pub light: Vec<f64>,
+}
+
+impl Axis {
+    /// A logarithmic axis spanning the decades around [`lo`, `hi`] (clamped
+    /// to [`LOG_FLOOR`], [`LOG_CEIL`]).
+    pub fn log(label: &str, lo: f64, hi: f64) -> Self {
+        let lo = if lo.is_finite() && lo > 0.0 { lo.clamp(LOG_FLOOR, LOG_CEIL / 10.0) } else { LOG_FLOOR };
+        let hi = if hi.is_finite() && hi > 0.0 { hi.clamp(lo, LOG_CEIL) } else { LOG_CEIL };
+        let (a, b) = (10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()));
+        let b = if b <= a { a * 10.0 } else { b };
+        let (ticks, light) = log_ticks(a, b);
+        Self { label: label.into(), log: true, range: (a, b), ticks, light }
+    }
+
+    /// A linear axis over [`lo`, `hi`] (an empty range widened).
+    pub fn linear(label: &str, lo: f64, hi: f64) -> Self {
+        let lo = if lo.is_finite() { lo.clamp(-LOG_CEIL, LOG_CEIL) } else { 0.0 };
+        let hi = if hi.is_finite() { hi.clamp(-LOG_CEIL, LOG_CEIL) } else { lo + 1.0 };
+        let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
+        Self { label: label.into(), log: false, range: (lo, hi), ticks: linear_ticks(lo, hi), light: Vec::new() }
+    }
+
+    /// Integer steps 0 … `last` with half a step of margin, every step
+    /// labelled up to 20 of them.
+    pub fn steps(label: &str, first: f64, last: f64) -> Self {
+        let (first, last) = (first.min(last).max(-LOG_CEIL), last.max(first).min(LOG_CEIL));
+        let ticks = if last - first <= 20.0 {
+            (first.ceil() as i64..=last.floor() as i64).map(|i| i as f64).collect()
+        } else {
+            linear_ticks(first, last)
+        };
+        Self { label: label.into(), log: false, range: (first - 0.3, last + 0.3), ticks, light: Vec::new() }
+    }
+
+    /// A data value in plot coordinates (log10 on a log axis, clamped to
+    /// the range; non-finite values to the nearer end).
+    pub fn to_plot(&self, v: f64) -> f64 {
+        let (lo, hi) = self.range;
+        let v = if v.is_nan() { lo } else { v.clamp(lo, hi) };
+        if self.log { v.log10() } else { v }
+    }
+
+    fn coord(&self) -> Keyed {
+        let (a, b) = (self.to_plot(self.range.0), self.to_plot(self.range.1));
+        let bold = self.ticks.iter().map(|&v| self.to_plot(v)).collect();
+        let light = self.light.iter().map(|&v| self.to_plot(v)).collect();
+        Keyed { inner: RangedCoordf64::from(a..b), bold, light }
+    }
+
+    fn label_of(&self, v: f64) -> String {
+        if self.log { tick(10f64.powf(v)) } else { tick(v) }
+    }
+}
+
+/// A linear plot coordinate whose ticks (bold) and grid lines (light) are
+/// the axis's own, not plotters' choice.
+struct Keyed {
+    inner: RangedCoordf64,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+impl Ranged for Keyed {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() { self.light.clone() } else { self.bold.clone() }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+}
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Keyed, Keyed>>;
 
 fn text(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().into()
 }
 
-/// Draws `line` (dashed as short segments) and registers its legend entry.
-fn draw_line<'a, DB: DrawingBackend + 'a, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    line: &Line,
-    color: RGBColor,
-) -> Result<(), PlotError>
-where
-    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-{
-    let stroke = color.stroke_width(2);
-    let points: Vec<(f64, f64)> = line.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
-    let anno = if line.dashed {
-        chart.draw_series(DashedLineSeries::new(points.clone(), 10, 6, stroke)).map_err(err)?
-    } else {
-        chart.draw_series(LineSeries::new(points.clone(), stroke)).map_err(err)?
-    };
-    anno.label(line.label.clone())
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
-    if line.dashed || points.len() <= 24 {
-        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled()))).map_err(err)?;
+/// A panel with its axes drawn (labels, ticks, grid).
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    title_size: u32,
+    x: &Axis,
+    y: &Axis,
+    label_size: u32,
+) -> Result<Chart<'a, DB>, PlotError> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, text(title_size))
+        .margin(10)
+        .x_label_area_size(label_size * 3 + 4)
+        .y_label_area_size(label_size * 4 + 24)
+        .build_cartesian_2d(x.coord(), y.coord())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(x.label.as_str())
+        .y_desc(y.label.as_str())
+        .x_label_formatter(&|v| x.label_of(*v))
+        .y_label_formatter(&|v| y.label_of(*v))
+        .label_style(text(label_size))
+        .axis_desc_style(text(label_size + 2))
+        .bold_line_style(BLACK.mix(0.15))
+        .light_line_style(BLACK.mix(0.05))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// A legend entry's mark.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mark {
+    /// A series (line pattern and marker).
+    Series(SeriesStyle),
+    /// A shaded band or bar of this colour.
+    Band((u8, u8, u8)),
+    /// A thin grey reference line.
+    Reference,
+}
+
+/// Width of the legend column for these labels (clamped to 170 … 400 px).
+pub fn legend_width(labels: &[String]) -> u32 {
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    (longest * 8 + 56).clamp(170, 400)
+}
+
+/// Splits `root` into the data area and the legend column right of it.
+fn with_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    entries: &[(String, Mark)],
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let labels: Vec<String> = entries.iter().map(|(l, _)| l.clone()).collect();
+    let width = legend_width(&labels);
+    root.split_horizontally(WIDTH - width)
+}
+
+/// Draws the legend column: one row per entry, its mark drawn as the series
+/// is (pattern and marker), then the label.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, entries: &[(String, Mark)]) -> Result<(), PlotError> {
+    let rows = entries.len().max(1) as i32;
+    let row = ((HEIGHT as i32 - 60) / rows).clamp(12, 24);
+    let size = if row >= 20 { 14 } else { 11 };
+    for (k, (label, mark)) in entries.iter().enumerate() {
+        let y = 40 + k as i32 * row;
+        let (x0, x1) = (6, 38);
+        match mark {
+            Mark::Series(style) => {
+                let colour = style.rgb();
+                let stroke = colour.stroke_width(2);
+                match style.pattern {
+                    Pattern::Solid => {
+                        area.draw(&PathElement::new(vec![(x0, y), (x1, y)], stroke)).map_err(err)?;
+                    }
+                    Pattern::Dashed | Pattern::Dotted => {
+                        let (on, off) = if style.pattern == Pattern::Dashed { (8, 4) } else { (2, 4) };
+                        let mut a = x0;
+                        while a < x1 {
+                            let b = (a + on).min(x1);
+                            area.draw(&PathElement::new(vec![(a, y), (b, y)], stroke)).map_err(err)?;
+                            a = b + off;
+                        }
+                    }
+                }
+                draw_marker(area, ((x0 + x1) / 2, y), style.marker, colour)?;
+            }
+            Mark::Band((r, g, b)) => {
+                area.draw(&Rectangle::new([(x0, y - 5), (x1, y + 5)], RGBColor(*r, *g, *b).mix(0.35).filled()))
+                    .map_err(err)?;
+            }
+            Mark::Reference => {
+                area.draw(&PathElement::new(vec![(x0, y), (x1, y)], BLACK.mix(0.6))).map_err(err)?;
+            }
+        }
+        area.draw(&Text::new(label.clone(), (x1 + 8, y - size as i32 / 2 - 1), text(size))).map_err(err)?;
     }
     Ok(())
 }
 
-fn legend<'a, DB: DrawingBackend + 'a, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    pos: SeriesLabelPosition,
-) -> Result<(), PlotError>
-where
-    X: plotters::coord::ranged1d::Ranged,
-    Y: plotters::coord::ranged1d::Ranged,
-{
-    chart
-        .configure_series_labels()
-        .position(pos)
-        .label_font(text(15))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.4))
-        .draw()
-        .map_err(err)
-}
-
-fn y_range_log(lines: &[Line]) -> (f64, f64) {
-    let ys = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).filter(|y| y.is_finite() && *y > 0.0);
-    let (lo, hi) = ys.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| (lo.min(y.max(LOG_FLOOR)), hi.max(y)));
-    if !lo.is_finite() || hi <= 0.0 {
-        return (1e-16, 1.0);
+fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    at: (i32, i32),
+    marker: Marker,
+    colour: RGBColor,
+) -> Result<(), PlotError> {
+    let (x, y) = at;
+    match marker {
+        Marker::Circle => area.draw(&Circle::new(at, 4, colour.filled())),
+        Marker::Square => area.draw(&Rectangle::new([(x - 4, y - 4), (x + 4, y + 4)], colour.filled())),
+        Marker::Triangle => area.draw(&Polygon::new(vec![(x, y - 5), (x - 5, y + 4), (x + 5, y + 4)], colour.filled())),
+        Marker::Cross => area.draw(&Cross::new(at, 4, colour.stroke_width(2))),
     }
-    clamp_log(10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()).max(lo * 10.0))
+    .map_err(err)
 }
 
-fn x_range(lines: &[Line]) -> (f64, f64) {
+/// Draws `points` (already in plot coordinates) in `style`: the line in its
+/// pattern, a marker at each point when there are at most 40.
+fn draw_series<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    points: &[(f64, f64)],
+    style: SeriesStyle,
+) -> Result<(), PlotError> {
+    let colour = style.rgb();
+    let stroke = colour.stroke_width(2);
+    match style.pattern {
+        Pattern::Solid => {
+            chart.draw_series(LineSeries::new(points.iter().copied(), stroke)).map_err(err)?;
+        }
+        Pattern::Dashed => {
+            chart.draw_series(DashedLineSeries::new(points.iter().copied(), 10, 6, stroke)).map_err(err)?;
+        }
+        Pattern::Dotted => {
+            chart.draw_series(DashedLineSeries::new(points.iter().copied(), 2, 5, stroke)).map_err(err)?;
+        }
+    }
+    if points.len() <= 40 {
+        let marks: Vec<(i32, i32)> = points.iter().map(|p| chart.backend_coord(p)).collect();
+        let area = chart.plotting_area().strip_coord_spec();
+        let (dx, dy) = chart.plotting_area().get_base_pixel();
+        for (x, y) in marks {
+            draw_marker(&area, (x - dx, y - dy), style.marker, colour)?;
+        }
+    }
+    Ok(())
+}
+
+/// A line's finite points in plot coordinates.
+fn plot_points(line: &Line, x: &Axis, y: &Axis) -> Vec<(f64, f64)> {
+    line.points
+        .iter()
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan() && (!x.log || *a > 0.0))
+        .map(|&(a, b)| (x.to_plot(a), y.to_plot(if y.log && b <= 0.0 { y.range.0 } else { b })))
+        .collect()
+}
+
+/// The smallest and largest finite positive y of `lines`.
+fn positive_y_range(lines: &[Line]) -> Option<(f64, f64)> {
+    let ys = lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)).filter(|y| y.is_finite() && *y > 0.0);
+    let (lo, hi) = ys.fold((f64::INFINITY, 0.0f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    (lo.is_finite() && hi > 0.0).then_some((lo, hi))
+}
+
+fn x_span(lines: &[Line]) -> (f64, f64) {
     let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)).filter(|x| x.is_finite());
     let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| (lo.min(x), hi.max(x)));
-    if lo.is_finite() && hi > lo { clamp_linear(lo, hi) } else { (0.0, 1.0) }
+    if lo.is_finite() { (lo, hi.max(lo)) } else { (0.0, 1.0) }
+}
+
+/// The legend entries of `lines` (series styles by position).
+fn line_entries(lines: &[Line]) -> Vec<(String, Mark)> {
+    lines.iter().enumerate().map(|(i, l)| (l.label.clone(), Mark::Series(series_style(i, l.dashed)))).collect()
+}
+
+/// Draws `lines` on `chart`: measured (solid) lines first, guaranteed
+/// (dashed) ones over them so that a bound equal to a measurement stays
+/// visible.
+fn draw_lines<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    lines: &[Line],
+    x: &Axis,
+    y: &Axis,
+) -> Result<(), PlotError> {
+    for pass_dashed in [false, true] {
+        for (i, line) in lines.iter().enumerate().filter(|(_, l)| l.dashed == pass_dashed) {
+            draw_series(chart, &plot_points(line, x, y), series_style(i, line.dashed))?;
+        }
+    }
+    Ok(())
 }
 
 /// 1. The composed response f(x) on a log x-axis, with ℓ marked and the band
@@ -292,7 +623,7 @@ pub struct Response {
 
 impl Plot for Response {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let (x0, x1) = clamp_log(self.x_range.0, self.x_range.1);
+        let x = Axis::log("singular value x of the normalised input", self.x_range.0, self.x_range.1);
         let ymax = self
             .lines
             .iter()
@@ -301,48 +632,31 @@ impl Plot for Response {
             .fold(1.2f64, f64::max)
             .min(3.0)
             * 1.05;
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, text(24))
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d((x0..x1).log_scale(), 0.0..ymax)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("singular value x of the normalised input")
-            .y_desc("f(x) after all steps")
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .label_style(text(15))
-            .axis_desc_style(text(17))
-            .light_line_style(BLACK.mix(0.05))
-            .draw()
-            .map_err(err)?;
+        let y = Axis::linear("f(x) after all steps", 0.0, ymax);
         let band = self.band.clamp(0.0, 1.0);
+        let mut entries = vec![
+            (format!("band 1 ± {}", tick(band)), Mark::Band((0, 0, 0))),
+            (format!("lower = {}", tick(self.lower)), Mark::Reference),
+        ];
+        entries.extend(line_entries(&self.lines));
+        let (data, legend) = with_legend(root, &entries);
+        let mut chart = panel(&data, &self.title, 20, &x, &y, 14)?;
+        let (x0, x1) = (x.to_plot(x.range.0), x.to_plot(x.range.1));
         chart
             .draw_series(std::iter::once(Rectangle::new(
                 [(x0, 1.0 - band), (x1, 1.0 + band)],
                 BLACK.mix(0.12).filled(),
             )))
-            .map_err(err)?
-            .label(format!("band 1 ± {}", tick(band)))
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 24, y + 5)], BLACK.mix(0.2).filled()));
+            .map_err(err)?;
         chart
             .draw_series(std::iter::once(PathElement::new(vec![(x0, 1.0), (x1, 1.0)], BLACK.mix(0.5))))
             .map_err(err)?;
+        let xl = x.to_plot(self.lower);
         chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(self.lower, 0.0), (self.lower, ymax)],
-                BLACK.mix(0.6).stroke_width(1),
-            )))
-            .map_err(err)?
-            .label(format!("lower = {}", tick(self.lower)))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], BLACK.mix(0.6)));
-        for (i, line) in dashed_after_palette(&self.lines).iter().enumerate() {
-            draw_line(&mut chart, line, style(i))?;
-        }
-        legend(&mut chart, SeriesLabelPosition::LowerRight)
+            .draw_series(std::iter::once(PathElement::new(vec![(xl, 0.0), (xl, y.range.1)], BLACK.mix(0.6))))
+            .map_err(err)?;
+        draw_lines(&mut chart, &self.lines, &x, &y)?;
+        draw_legend(&legend, &entries)
     }
 }
 
@@ -356,53 +670,46 @@ pub struct StepErrors {
     pub panels: Vec<(String, ErrorCurve)>,
 }
 
+/// The x label of every step panel.
+pub const STEP_PANEL_X: &str = "position in the fit interval";
+
 impl Plot for StepErrors {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let (title_area, body) = root.split_vertically(40);
-        title_area.titled(&self.title, text(22)).map_err(err)?;
+        let entries = vec![
+            ("(1 - p_t(x)) / E_t".to_string(), Mark::Series(series_style(0, false))),
+            ("equioscillation points".to_string(), Mark::Series(series_style(1, false))),
+            ("±1: the levelled error".to_string(), Mark::Reference),
+        ];
+        let (data, legend) = with_legend(root, &entries);
+        let (title_area, body) = data.split_vertically(36);
+        title_area.titled(&self.title, text(18)).map_err(err)?;
         let n = self.panels.len().max(1);
-        let cols = n.min(5);
+        let cols = n.min(4);
         let rows = n.div_ceil(cols);
         let areas = body.split_evenly((rows, cols));
+        let x = Axis::linear(STEP_PANEL_X, 0.0, 1.0);
+        let y = Axis { ticks: vec![-1.0, 0.0, 1.0], ..Axis::linear("(1 - p)/E", -1.25, 1.25) };
+        let style = series_style(0, false);
+        let point_style = series_style(1, false);
         for ((name, curve), area) in self.panels.iter().zip(areas.iter()) {
-            let mut chart = ChartBuilder::on(area)
-                .caption(name, text(14))
-                .margin(6)
-                .x_label_area_size(22)
-                .y_label_area_size(34)
-                .build_cartesian_2d(0.0..1.0, -1.25..1.25)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_labels(3)
-                .y_labels(5)
-                .x_label_formatter(&|v| tick(*v))
-                .y_label_formatter(&|v| tick(*v))
-                .label_style(text(11))
-                .light_line_style(BLACK.mix(0.04))
-                .draw()
-                .map_err(err)?;
+            let mut chart = panel(area, name, 12, &x, &y, 10)?;
             for level in [-1.0, 1.0] {
                 chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(0.0, level), (1.0, level)],
-                        PALETTE[3].mix(0.7),
-                    )))
+                    .draw_series(std::iter::once(PathElement::new(vec![(0.0, level), (1.0, level)], BLACK.mix(0.6))))
                     .map_err(err)?;
             }
             let points: Vec<(f64, f64)> = curve.positions.iter().copied().zip(curve.errors.iter().copied()).collect();
-            chart.draw_series(LineSeries::new(points, PALETTE[0].stroke_width(2))).map_err(err)?;
-            chart
-                .draw_series(
-                    curve
-                        .reference_positions
-                        .iter()
-                        .zip(&curve.reference_errors)
-                        .map(|(&x, &y)| Circle::new((x, y), 4, PALETTE[1].filled())),
-                )
-                .map_err(err)?;
+            chart.draw_series(LineSeries::new(points, style.rgb().stroke_width(2))).map_err(err)?;
+            let refs: Vec<(f64, f64)> =
+                curve.reference_positions.iter().copied().zip(curve.reference_errors.iter().copied()).collect();
+            let marks: Vec<(i32, i32)> = refs.iter().map(|p| chart.backend_coord(p)).collect();
+            let plot_area = chart.plotting_area().strip_coord_spec();
+            let (dx, dy) = chart.plotting_area().get_base_pixel();
+            for (px, py) in marks {
+                draw_marker(&plot_area, (px - dx, py - dy), point_style.marker, point_style.rgb())?;
+            }
         }
-        Ok(())
+        draw_legend(&legend, &entries)
     }
 }
 
@@ -416,99 +723,40 @@ pub struct Convergence {
 }
 
 impl Convergence {
-    fn y_desc(ylo: f64) -> String {
-        if ylo <= LOG_FLOOR { format!("error (below {} drawn on the axis)", tick(LOG_FLOOR)) } else { "error".into() }
+    fn y_axis(lines: &[Line]) -> Axis {
+        let (lo, hi) = positive_y_range(lines).unwrap_or((1e-16, 1.0));
+        let label = if lo < LOG_FLOOR {
+            format!("error (below {} drawn on the axis)", tick(LOG_FLOOR))
+        } else {
+            "error".to_string()
+        };
+        Axis::log(&label, lo, hi)
     }
 
-    fn draw_on<DB: DrawingBackend>(
+    fn x_axis(lines: &[Line], x_desc: &str, log_x: bool) -> Axis {
+        let (lo, hi) = x_span(lines);
+        if log_x { Axis::log(x_desc, lo.max(1e-12), hi) } else { Axis::steps(x_desc, lo.min(hi), hi) }
+    }
+
+    fn draw_panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         x_desc: &str,
         log_x: bool,
     ) -> Result<(), PlotError> {
-        let (ylo, yhi) = y_range_log(&self.lines);
-        let (xlo, xhi) = x_range(&self.lines);
-        let clamp = |lines: &[Line]| -> Vec<Line> {
-            lines
-                .iter()
-                .map(|l| Line {
-                    points: l
-                        .points
-                        .iter()
-                        .map(|&(x, y)| (x, if y.is_finite() { y.clamp(ylo, yhi) } else { yhi }))
-                        .collect(),
-                    ..l.clone()
-                })
-                .collect()
-        };
-        let lines = dashed_after_palette(&clamp(&self.lines));
-        let mut builder = ChartBuilder::on(area);
-        builder.caption(&self.title, text(22)).margin(16).x_label_area_size(48).y_label_area_size(72);
-        if log_x {
-            let mut chart = builder
-                .build_cartesian_2d(
-                    {
-                        let (a, b) = clamp_log(xlo.max(1e-12), xhi * 1.05);
-                        (a..b).log_scale()
-                    },
-                    (ylo..yhi).log_scale(),
-                )
-                .map_err(err)?;
-            let y_desc = Self::y_desc(ylo);
-            let mut mesh = chart.configure_mesh();
-            error_mesh(&mut mesh, x_desc, &y_desc).x_label_formatter(&|v| tick(*v)).draw().map_err(err)?;
-            draw_lines_with_legend(&mut chart, &lines)
-        } else {
-            let mut chart =
-                builder.build_cartesian_2d((xlo - 0.3)..(xhi + 0.3), (ylo..yhi).log_scale()).map_err(err)?;
-            let y_desc = Self::y_desc(ylo);
-            let mut mesh = chart.configure_mesh();
-            error_mesh(&mut mesh, x_desc, &y_desc)
-                .x_labels(((xhi - xlo) as usize + 1).min(20))
-                .x_label_formatter(&|v| format!("{v:.0}"))
-                .draw()
-                .map_err(err)?;
-            draw_lines_with_legend(&mut chart, &lines)
-        }
+        let y = Self::y_axis(&self.lines);
+        let x = Self::x_axis(&self.lines, x_desc, log_x);
+        let mut chart = panel(area, &self.title, 18, &x, &y, 13)?;
+        draw_lines(&mut chart, &self.lines, &x, &y)
     }
-}
-
-/// The mesh style shared by the error charts (log y-axis, ticks as `1e-3`).
-fn error_mesh<'m, 'a, 'b, X, DB>(
-    mesh: &'m mut MeshStyle<'a, 'b, X, LogCoord<f64>, DB>,
-    x_desc: &str,
-    y_desc: &str,
-) -> &'m mut MeshStyle<'a, 'b, X, LogCoord<f64>, DB>
-where
-    X: plotters::coord::ranged1d::Ranged,
-    DB: DrawingBackend,
-{
-    mesh.x_desc(x_desc)
-        .y_desc(y_desc)
-        .y_label_formatter(&|v| tick(*v))
-        .label_style(text(14))
-        .axis_desc_style(text(16))
-        .light_line_style(BLACK.mix(0.05))
-}
-
-/// Draws every line (palette order) and the legend in the lower left.
-fn draw_lines_with_legend<'a, DB: DrawingBackend + 'a, X, Y>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-    lines: &[Line],
-) -> Result<(), PlotError>
-where
-    X: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-    Y: plotters::coord::ranged1d::Ranged<ValueType = f64>,
-{
-    for (i, line) in lines.iter().enumerate() {
-        draw_line(chart, line, style(i))?;
-    }
-    legend(chart, SeriesLabelPosition::LowerLeft)
 }
 
 impl Plot for Convergence {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        self.draw_on(root, "step", false)
+        let entries = line_entries(&self.lines);
+        let (data, legend) = with_legend(root, &entries);
+        self.draw_panel(&data, "step", false)?;
+        draw_legend(&legend, &entries)
     }
 }
 
@@ -536,27 +784,15 @@ impl Plot for Transfer {
                 ..l.clone()
             })
             .collect();
-        let (ylo, yhi) = y_range_log(&positive);
-        let xs = positive.iter().flat_map(|l| l.points.iter().map(|p| p.0));
-        let (xlo, xhi) = xs.fold((f64::INFINITY, 0.0f64), |(lo, hi), x| (lo.min(x), hi.max(x)));
-        let (xlo, xhi) = if xlo.is_finite() { clamp_log(xlo / 1.2, xhi * 1.2) } else { (1e-3, 1.0) };
-        let lines: Vec<Line> = dashed_after_palette(&positive)
-            .into_iter()
-            .map(|l| Line { points: l.points.iter().map(|&(x, y)| (x, y.clamp(ylo, yhi))).collect(), ..l })
-            .collect();
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, text(22))
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d((xlo..xhi).log_scale(), (ylo..yhi).log_scale())
-            .map_err(err)?;
-        let mut mesh = chart.configure_mesh();
-        error_mesh(&mut mesh, &self.x_desc, &self.y_desc).x_label_formatter(&|v| tick(*v)).draw().map_err(err)?;
-        for (i, line) in lines.iter().enumerate() {
-            draw_line(&mut chart, line, style(i))?;
-        }
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        let (ylo, yhi) = positive_y_range(&positive).unwrap_or((1e-3, 1.0));
+        let (xlo, xhi) = x_span(&positive);
+        let x = Axis::log(&self.x_desc, xlo.max(1e-300), xhi);
+        let y = Axis::log(&self.y_desc, ylo, yhi);
+        let entries = line_entries(&positive);
+        let (data, legend) = with_legend(root, &entries);
+        let mut chart = panel(&data, &self.title, 18, &x, &y, 13)?;
+        draw_lines(&mut chart, &positive, &x, &y)?;
+        draw_legend(&legend, &entries)
     }
 }
 
@@ -577,58 +813,40 @@ impl Plot for SingularValues {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let all = self.runs.iter().flat_map(|(_, r)| r.iter());
         let (lo, hi, xmax) = all.fold((f64::INFINITY, 0.0f64, 0.0f64), |(lo, hi, xm), &(x, a, _, b)| {
-            (lo.min(a.max(LOG_FLOOR)), hi.max(b), xm.max(x))
+            (if a > 0.0 { lo.min(a) } else { lo }, hi.max(b), xm.max(x))
         });
-        let (lo, hi) = if lo.is_finite() {
-            clamp_log(10f64.powf(lo.log10().floor()), 10f64.powf(hi.log10().ceil()).max(2.0))
-        } else {
-            (1e-4, 2.0)
-        };
-        let xmax = if xmax.is_finite() { xmax.min(LOG_CEIL) } else { 1.0 };
-        let mut chart = ChartBuilder::on(root)
-            .caption(&self.title, text(22))
-            .margin(16)
-            .x_label_area_size(48)
-            .y_label_area_size(72)
-            .build_cartesian_2d(-0.3..xmax + 0.3, (lo..hi).log_scale())
-            .map_err(err)?;
+        let (lo, hi) = if lo.is_finite() { (lo, hi.max(2.0)) } else { (1e-4, 2.0) };
+        let xmax = if xmax.is_finite() { xmax.min(1e6) } else { 1.0 };
+        let x = Axis::steps("step", 0.0, xmax);
+        let y = Axis::log("singular values of X_t", lo, hi);
+        let mut entries = Vec::new();
+        for (i, (label, _)) in self.runs.iter().enumerate() {
+            let style = series_style(i, false);
+            entries.push((format!("{label}: min–max"), Mark::Band(style.colour)));
+            entries.push((format!("{label}: median"), Mark::Series(style)));
+        }
+        let (data, legend) = with_legend(root, &entries);
+        let mut chart = panel(&data, &self.title, 16, &x, &y, 13)?;
+        let one = y.to_plot(1.0);
         chart
-            .configure_mesh()
-            .x_desc("step")
-            .y_desc("singular values of X_t")
-            .x_labels((xmax as usize + 1).min(20))
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_label_formatter(&|v| tick(*v))
-            .label_style(text(14))
-            .axis_desc_style(text(16))
-            .light_line_style(BLACK.mix(0.05))
-            .draw()
+            .draw_series(std::iter::once(PathElement::new(vec![(x.range.0, one), (x.range.1, one)], BLACK.mix(0.4))))
             .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(PathElement::new(vec![(-0.3, 1.0), (xmax + 0.3, 1.0)], BLACK.mix(0.4))))
-            .map_err(err)?;
-        for (i, (label, steps)) in self.runs.iter().enumerate() {
-            let color = style(i);
+        for (i, (_, steps)) in self.runs.iter().enumerate() {
+            let style = series_style(i, false);
+            let colour = style.rgb();
             let offset = (i as f64 - (self.runs.len() as f64 - 1.0) / 2.0) * 0.12;
-            // The min–max range as a bar per step, the median as a line.
             chart
-                .draw_series(steps.iter().map(|&(x, a, _, b)| {
+                .draw_series(steps.iter().map(|&(t, a, _, b)| {
                     Rectangle::new(
-                        [(x + offset - 0.05, a.max(lo)), (x + offset + 0.05, b.max(lo))],
-                        color.mix(0.35).filled(),
+                        [(t + offset - 0.05, y.to_plot(a)), (t + offset + 0.05, y.to_plot(b))],
+                        colour.mix(0.35).filled(),
                     )
                 }))
-                .map_err(err)?
-                .label(format!("{label}: min–max"))
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 24, y + 5)], color.mix(0.35).filled()));
-            let median = Line {
-                label: format!("{label}: median"),
-                points: steps.iter().map(|&(x, _, m, _)| (x + offset, m.max(lo))).collect(),
-                dashed: false,
-            };
-            draw_line(&mut chart, &median, color)?;
+                .map_err(err)?;
+            let median: Vec<(f64, f64)> = steps.iter().map(|&(t, _, m, _)| (t + offset, y.to_plot(m))).collect();
+            draw_series(&mut chart, &median, style)?;
         }
-        legend(&mut chart, SeriesLabelPosition::LowerRight)
+        draw_legend(&legend, &entries)
     }
 }
 
@@ -647,18 +865,24 @@ pub struct Comparison {
 
 impl Plot for Comparison {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let (left, right) = root.split_horizontally(WIDTH / 2);
+        // One legend for both panels (the same tables in the same order).
+        let entries = line_entries(&self.by_step);
+        let (data, legend) = with_legend(root, &entries);
+        let width = data.dim_in_pixel().0;
+        let (left, right) = data.split_horizontally(width / 2);
         Convergence { title: format!("{}: error vs step", self.title), lines: self.by_step.clone() }
-            .draw_on(&left, "step", false)?;
-        Convergence { title: "error vs matmul cost".into(), lines: self.by_cost.clone() }.draw_on(
+            .draw_panel(&left, "step", false)?;
+        Convergence { title: "error vs matmul cost".into(), lines: self.by_cost.clone() }.draw_panel(
             &right,
             &self.cost_label,
             true,
-        )
+        )?;
+        draw_legend(&legend, &entries)
     }
 }
 
-/// 6. An optimisation's loss against iteration.
+/// 6. An optimisation's loss against iteration: a log y-axis spanning the
+///    loss's own range (1-2-5 labels within two decades).
 #[derive(Debug, Clone)]
 pub struct Loss {
     /// Title.
@@ -669,8 +893,33 @@ pub struct Loss {
 
 impl Plot for Loss {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        Convergence { title: self.title.clone(), lines: vec![self.line.clone()] }.draw_on(root, "iteration", false)
+        let lines = [self.line.clone()];
+        let (lo, hi) = positive_y_range(&lines).unwrap_or((1e-3, 1.0));
+        let y = loss_axis(lo, hi);
+        let (xlo, xhi) = x_span(&lines);
+        let x = Axis::linear("iteration", xlo, xhi);
+        let entries = line_entries(&lines);
+        let (data, legend) = with_legend(root, &entries);
+        let mut chart = panel(&data, &self.title, 18, &x, &y, 13)?;
+        draw_lines(&mut chart, &lines, &x, &y)?;
+        draw_legend(&legend, &entries)
     }
+}
+
+/// The loss figure's y axis: logarithmic over the loss's own range; when
+/// that range is within one decade, linear ticks inside it (a loss from
+/// 0.33 to 0.41 gets 0.34, 0.36, … rather than one label at 1).
+pub fn loss_axis(lo: f64, hi: f64) -> Axis {
+    let label = "loss (log scale)";
+    let mut axis = Axis::log(label, lo, hi);
+    if hi < lo * 10.0 && lo > 0.0 {
+        let pad = (hi / lo).powf(0.05).max(1.0 + 1e-9);
+        let (a, b) = (lo / pad, hi * pad);
+        axis.range = (a, b);
+        axis.ticks = linear_ticks(a, b);
+        axis.light = Vec::new();
+    }
+    axis
 }
 
 #[cfg(test)]

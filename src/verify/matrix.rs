@@ -210,6 +210,54 @@ pub fn generate(spec: &MatrixSpec, max_elements: u64) -> Result<TestMatrix, Matr
     })
 }
 
+/// Relative margin a fitted lower end leaves above its target, so that the
+/// normalised σ_min computed from the matrix (in f64, through a Gram
+/// matrix) does not land a rounding error below the table's ℓ.
+pub const FIT_MARGIN: f64 = 1e-6;
+
+/// The lower end of `spec`'s prescribed spectrum for which the normalised
+/// input X₀ = M / (‖M‖(1 + ε) + δ) has σ_min at `target` (times 1 +
+/// [`FIT_MARGIN`], then rounded up to four significant digits), with the
+/// same seed and the same orthogonal factors as `spec`; `spectral_bound`
+/// takes ‖M‖ = ‖(M Mᵀ)²‖_F^(1/4) instead of ‖M‖_F. `None` when the spectrum
+/// is not prescribed (`gaussian`) or no lower end below 1 reaches the
+/// target (a large matrix's norm exceeds 1/target).
+pub fn fit_lower(spec: &MatrixSpec, target: f64, eps: f64, delta: f64, spectral_bound: bool) -> Option<f64> {
+    if spec.spectrum == Spectrum::Gaussian || !(target > 0.0 && target < 1.0) {
+        return None;
+    }
+    let k = spec.rows.min(spec.cols);
+    // σ_min / divisor for a lower end (σ_max = 1, σ_min = lower).
+    let divisor = |lower: f64| {
+        let sigma = singular_values(spec.spectrum, k, lower, &mut ChaCha8Rng::seed_from_u64(spec.seed));
+        let norm = if spectral_bound {
+            sigma.iter().map(|s| s.powi(8)).sum::<f64>().powf(0.125)
+        } else {
+            sigma.iter().map(|s| s * s).sum::<f64>().sqrt()
+        };
+        norm * (1.0 + eps) + delta
+    };
+    let goal = target * (1.0 + FIT_MARGIN);
+    let mut lower = goal;
+    // lower = goal · divisor(lower): the divisor grows far slower than
+    // lower, so the fixed point is reached in a few rounds.
+    for _ in 0..100 {
+        let next = goal * divisor(lower);
+        if !(next.is_finite() && next < 1.0) {
+            return None;
+        }
+        let done = (next - lower).abs() <= 1e-14 * lower;
+        lower = next;
+        if done {
+            break;
+        }
+    }
+    // Four significant digits, rounded up (σ_min / divisor grows with lower).
+    let unit = 10f64.powf(lower.log10().floor() - 3.0);
+    let rounded = (lower / unit).ceil() * unit;
+    (rounded < 1.0 && rounded / divisor(rounded) >= target).then_some(rounded)
+}
+
 /// Random orthonormal rows: the polar factor of an n×m (n ≤ m) Gaussian
 /// matrix (Haar-distributed).
 ///
