@@ -405,8 +405,8 @@ fn inputs_below_the_tables_interval_are_flagged() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     };
-    let below = run(&["--shape", "64x128"]);
-    let w = below["interval_warning"].as_str().expect("a warning for the default spectrum");
+    let below = run(&["--shape", "64x128", "--lower", "1e-3"]);
+    let w = below["interval_warning"].as_str().expect("a warning for a given lower end of 1e-3");
     assert!(w.contains("below the table's lower end 1e-3") && w.contains("after 8 steps"), "{w}");
     // Singular values from 0.5 to 1 before normalisation stay inside [1e-3, 1].
     let inside = run(&["--shape", "64x128", "--lower", "0.5"]);
@@ -557,7 +557,7 @@ fn the_default_matrix_reaches_the_tables_lower_end_and_no_lower() {
     let report = |extra: &[&str]| -> serde_json::Value {
         let out = bin()
             .args(["verify", "--format", "json", "--dtype", "f64", "--steps", "8", "--quiet"])
-            .arg(shipped("configs/greedy_d5.yaml"))
+            .arg(shipped("greedy_d5.yaml"))
             .args(extra)
             .output()
             .unwrap();
