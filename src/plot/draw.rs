@@ -377,7 +377,14 @@ impl Axis {
     }
 
     fn label_of(&self, v: f64) -> String {
-        if self.log { tick(10f64.powf(v)) } else { tick(v) }
+        if self.log {
+            tick(10f64.powf(v))
+        } else if v.fract() == 0.0 && v.abs() < 1e7 {
+            // Iterations and steps as integers (15000, not 1.50e4).
+            format!("{v:.0}")
+        } else {
+            tick(v)
+        }
     }
 }
 
@@ -684,7 +691,7 @@ impl Plot for StepErrors {
         let (title_area, body) = data.split_vertically(36);
         title_area.titled(&self.title, text(18)).map_err(err)?;
         let n = self.panels.len().max(1);
-        let cols = n.min(4);
+        let cols = n.min(3);
         let rows = n.div_ceil(cols);
         let areas = body.split_evenly((rows, cols));
         let x = Axis::linear(STEP_PANEL_X, 0.0, 1.0);
@@ -692,7 +699,7 @@ impl Plot for StepErrors {
         let style = series_style(0, false);
         let point_style = series_style(1, false);
         for ((name, curve), area) in self.panels.iter().zip(areas.iter()) {
-            let mut chart = panel(area, name, 12, &x, &y, 10)?;
+            let mut chart = panel(area, name, 11, &x, &y, 10)?;
             for level in [-1.0, 1.0] {
                 chart
                     .draw_series(std::iter::once(PathElement::new(vec![(0.0, level), (1.0, level)], BLACK.mix(0.6))))
