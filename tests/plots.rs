@@ -238,7 +238,7 @@ fn convergence_figure_structure() {
     let lines: Vec<Line> = (0..14)
         .map(|i| Line {
             label: format!("series {i}"),
-            points: (1..=8).map(|t| (t as f64, 10f64.powi(-(t * (i + 1)) as i32 / 3))).collect(),
+            points: (1..=8).map(|t| (t as f64, 10f64.powi(-(t * (i + 1)) / 3))).collect(),
             dashed: i == 0,
         })
         .chain(std::iter::once(Line { label: "floor".into(), points: vec![(1.0, 1e-40), (8.0, 1e-35)], dashed: false }))
