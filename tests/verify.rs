@@ -599,3 +599,25 @@ fn fit_lower_hits_its_target_or_says_it_cannot() {
     assert_eq!(fit_lower(&MatrixSpec { spectrum: Spectrum::Gaussian, ..spec.clone() }, 1e-3, 0.01, 1e-7, false), None);
     assert_eq!(fit_lower(&spec, 0.5, 0.01, 1e-7, false), None);
 }
+
+/// An f64 iterate whose entries are finite but whose Gram matrix overflows
+/// ends the run as a failure naming the step (no eigensolver on
+/// infinities, no panic).
+#[test]
+fn an_overflowing_gram_matrix_is_a_failed_run() {
+    let table = CoefficientRows {
+        name: "grow".into(),
+        source: "test".into(),
+        rows: vec![vec!["1e30".into()]],
+        default_steps: 8,
+        interval: None,
+        normalisation: None,
+    };
+    let spec = MatrixSpec { rows: 8, cols: 16, spectrum: Spectrum::Uniform, lower: 0.5, seed: 0 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    let options = VerifyOptions { dtypes: vec![Dtype::F64], ..VerifyOptions::default() };
+    let run = &verify(&table, &matrix, &options).unwrap().runs[0];
+    let why = run.failure.as_deref().expect("the Gram matrix overflows");
+    assert!(why.starts_with(&format!("step {}:", run.steps.len())), "{why}");
+    assert!(run.steps.len() <= 6, "{why}");
+}

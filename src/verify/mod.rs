@@ -508,6 +508,11 @@ fn metrics(xt: Mat<f64>, s: &Mat<f64>, polar_t: &Mat<f64>) -> Result<Measurement
     kernel::zip_in_place(&mut d, polar_t, |a, b| a - b);
     let d_frob2 = d.squared_norm_l2();
     let d_gram = kernel::gram_t(d.as_ref());
+    // A finite iterate can still square past f64's range: no eigensolver on
+    // infinities, a failed run instead.
+    if !(kernel::all_finite(s) && kernel::all_finite(&d_gram)) {
+        return Err(ReferenceError::NonFinite);
+    }
     let (lambda, d_lambda) = kernel::symmetric_eigenvalues_pair(s.as_ref(), d_gram.as_ref());
     let lambda = lambda.ok_or(ReferenceError::NoConvergence)?;
     let d_top = d_lambda.ok_or(ReferenceError::NoConvergence)?.last().copied().unwrap_or(0.0).max(0.0).sqrt();
