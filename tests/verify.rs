@@ -133,18 +133,23 @@ fn fp16_emulation_matches_a_plain_implementation() {
     assert_eq!(round_fp16(65520.0), f32::INFINITY);
 }
 
+/// A one-row table X ← factor·X, `steps` steps by default.
+fn growing(factor: &str, steps: usize) -> CoefficientRows {
+    CoefficientRows {
+        name: "grow".into(),
+        source: "test".into(),
+        rows: vec![vec![factor.into()]],
+        default_steps: steps,
+        interval: None,
+        normalisation: None,
+    }
+}
+
 /// fp16 overflows at 65504: a table whose values grow past it is a failed
 /// fp16 run (named step), while f32 carries on.
 #[test]
 fn fp16_overflow_is_a_failed_run() {
-    let table = CoefficientRows {
-        name: "grow".into(),
-        source: "test".into(),
-        rows: vec![vec!["40".into()]],
-        default_steps: 4,
-        interval: None,
-        normalisation: None,
-    };
+    let table = growing("40", 4);
     let spec = MatrixSpec { rows: 8, cols: 16, spectrum: Spectrum::Uniform, lower: 0.5, seed: 0 };
     let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
     let options = VerifyOptions { dtypes: vec![Dtype::F32, Dtype::Fp16], ..VerifyOptions::default() };
@@ -605,14 +610,7 @@ fn fit_lower_hits_its_target_or_says_it_cannot() {
 /// infinities, no panic).
 #[test]
 fn an_overflowing_gram_matrix_is_a_failed_run() {
-    let table = CoefficientRows {
-        name: "grow".into(),
-        source: "test".into(),
-        rows: vec![vec!["1e30".into()]],
-        default_steps: 8,
-        interval: None,
-        normalisation: None,
-    };
+    let table = growing("1e30", 8);
     let spec = MatrixSpec { rows: 8, cols: 16, spectrum: Spectrum::Uniform, lower: 0.5, seed: 0 };
     let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
     let options = VerifyOptions { dtypes: vec![Dtype::F64], ..VerifyOptions::default() };

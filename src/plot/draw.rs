@@ -556,14 +556,39 @@ fn draw_series<DB: DrawingBackend>(
         }
     }
     if points.len() <= 40 {
-        let marks: Vec<(i32, i32)> = points.iter().map(|p| chart.backend_coord(p)).collect();
-        let area = chart.plotting_area().strip_coord_spec();
-        let (dx, dy) = chart.plotting_area().get_base_pixel();
-        for (x, y) in marks {
-            draw_marker(&area, (x - dx, y - dy), style.marker, colour)?;
-        }
+        draw_markers(chart, points, style)?;
     }
     Ok(())
+}
+
+/// A marker of `style` at each of `points` (plot coordinates).
+fn draw_markers<DB: DrawingBackend>(
+    chart: &Chart<'_, DB>,
+    points: &[(f64, f64)],
+    style: SeriesStyle,
+) -> Result<(), PlotError> {
+    let marks: Vec<(i32, i32)> = points.iter().map(|p| chart.backend_coord(p)).collect();
+    let area = chart.plotting_area().strip_coord_spec();
+    let (dx, dy) = chart.plotting_area().get_base_pixel();
+    for (x, y) in marks {
+        draw_marker(&area, (x - dx, y - dy), style.marker, style.rgb())?;
+    }
+    Ok(())
+}
+
+/// A one-panel figure of `lines` on `x` and `y`, its legend beside it.
+fn lines_figure<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    x: &Axis,
+    y: &Axis,
+    lines: &[Line],
+) -> Result<(), PlotError> {
+    let entries = line_entries(lines);
+    let (data, legend) = with_legend(root, &entries);
+    let mut chart = panel(&data, title, 18, x, y, 13)?;
+    draw_lines(&mut chart, lines, x, y)?;
+    draw_legend(&legend, &entries)
 }
 
 /// A line's finite points in plot coordinates.
@@ -709,12 +734,7 @@ impl Plot for StepErrors {
             chart.draw_series(LineSeries::new(points, style.rgb().stroke_width(2))).map_err(err)?;
             let refs: Vec<(f64, f64)> =
                 curve.reference_positions.iter().copied().zip(curve.reference_errors.iter().copied()).collect();
-            let marks: Vec<(i32, i32)> = refs.iter().map(|p| chart.backend_coord(p)).collect();
-            let plot_area = chart.plotting_area().strip_coord_spec();
-            let (dx, dy) = chart.plotting_area().get_base_pixel();
-            for (px, py) in marks {
-                draw_marker(&plot_area, (px - dx, py - dy), point_style.marker, point_style.rgb())?;
-            }
+            draw_markers(&chart, &refs, point_style)?;
         }
         draw_legend(&legend, &entries)
     }
@@ -760,10 +780,8 @@ impl Convergence {
 
 impl Plot for Convergence {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
-        let entries = line_entries(&self.lines);
-        let (data, legend) = with_legend(root, &entries);
-        self.draw_panel(&data, "step", false)?;
-        draw_legend(&legend, &entries)
+        let x = Self::x_axis(&self.lines, "step", false);
+        lines_figure(root, &self.title, &x, &Self::y_axis(&self.lines), &self.lines)
     }
 }
 
@@ -795,11 +813,7 @@ impl Plot for Transfer {
         let (xlo, xhi) = x_span(&positive);
         let x = Axis::log(&self.x_desc, xlo.max(1e-300), xhi);
         let y = Axis::log(&self.y_desc, ylo, yhi);
-        let entries = line_entries(&positive);
-        let (data, legend) = with_legend(root, &entries);
-        let mut chart = panel(&data, &self.title, 18, &x, &y, 13)?;
-        draw_lines(&mut chart, &positive, &x, &y)?;
-        draw_legend(&legend, &entries)
+        lines_figure(root, &self.title, &x, &y, &positive)
     }
 }
 
@@ -905,11 +919,7 @@ impl Plot for Loss {
         let y = loss_axis(lo, hi);
         let (xlo, xhi) = x_span(&lines);
         let x = Axis::linear("iteration", xlo, xhi);
-        let entries = line_entries(&lines);
-        let (data, legend) = with_legend(root, &entries);
-        let mut chart = panel(&data, &self.title, 18, &x, &y, 13)?;
-        draw_lines(&mut chart, &lines, &x, &y)?;
-        draw_legend(&legend, &entries)
+        lines_figure(root, &self.title, &x, &y, &lines)
     }
 }
 

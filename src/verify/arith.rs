@@ -81,13 +81,6 @@ pub fn round_bf16(x: f32) -> f32 {
     f32::from_bits(rounded)
 }
 
-/// Rounds every entry to bf16 in place.
-pub fn round_matrix_bf16(m: &mut DMatrix<f32>) {
-    for v in m.iter_mut() {
-        *v = round_bf16(*v);
-    }
-}
-
 /// Rounds an f32 to the nearest IEEE binary16 (ties to even, subnormals
 /// kept, beyond 65504 ±infinity), returned as f32. Bit arithmetic on the
 /// f32 (a conversion through `half` made the fp16 step 1.6 times the f32
@@ -182,11 +175,10 @@ pub fn step_f64(xt: &Mat<f64>, gram: &Mat<f64>, coeffs: &[f64]) -> Mat<f64> {
 /// every value formed: `round(round(A·B) + round(c_k·A))` in Horner, then
 /// `round(round(c₀·X) + round(B·X))` (formed as Xᵀ Bᵀ).
 pub fn step<T: Real>(xt: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Fn(T) -> T + Copy + Sync) -> Mat<T> {
-    let x = xt;
     let q = coeffs.len() - 1;
     let c0 = coeffs[0];
     if q == 0 {
-        return map(x, |v| round(v * c0));
+        return map(xt, |v| round(v * c0));
     }
     let a = map(gram, round);
     // B = c_q A; then B ← A·B + c_k A for k = q−1 … 1.
@@ -198,8 +190,8 @@ pub fn step<T: Real>(xt: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Fn(T)
         b = ab;
     }
     let bt = transpose(b.as_ref());
-    let mut bx = product(x.as_ref(), bt.as_ref());
-    zip_in_place(&mut bx, x, |p, xv| round(round(xv * c0) + round(p)));
+    let mut bx = product(xt.as_ref(), bt.as_ref());
+    zip_in_place(&mut bx, xt, |p, xv| round(round(xv * c0) + round(p)));
     bx
 }
 

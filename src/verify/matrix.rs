@@ -235,7 +235,7 @@ pub fn fit_lower(spec: &MatrixSpec, target: f64, eps: f64, delta: f64, spectral_
         } else {
             sigma.iter().map(|s| s * s).sum::<f64>().sqrt()
         };
-        norm * (1.0 + eps) + delta
+        crate::normalise::divisor(norm, eps, delta)
     };
     let goal = target * (1.0 + FIT_MARGIN);
     let mut lower = goal;
