@@ -521,13 +521,40 @@ fn normalise_in_is_recorded_and_changes_only_the_start() {
 fn verification_does_not_depend_on_the_thread_count() {
     let table = CoefficientRows::from_preset(&polar_coeffs::presets::preset("polar-express-2025").unwrap());
     let spec = MatrixSpec { rows: 96, cols: 300, spectrum: Spectrum::LogUniform, lower: 1e-3, seed: 3 };
-    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
     let options =
         VerifyOptions { dtypes: vec![Dtype::F64, Dtype::F32, Dtype::Bf16, Dtype::Fp16], ..VerifyOptions::default() };
-    let all = verify(&table, &matrix, &options).unwrap();
+    let all = verify(&table, &generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap(), &options).unwrap();
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let single = one.install(|| verify(&table, &matrix, &options).unwrap());
+    // The generator (QR, products) runs on the one thread too.
+    let single = one.install(|| verify(&table, &generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap(), &options).unwrap());
     assert_eq!(serde_json::to_string(&all).unwrap(), serde_json::to_string(&single).unwrap());
+}
+
+/// The random orthonormal factors are Haar-distributed: the QR factor of a
+/// Gaussian matrix is only after its column signs follow R's diagonal
+/// (Householder QR alone makes every Q₁₁ of one sign). For 3×3 draws
+/// E[Q₁₁] = 0 and sd(Q₁₁) = 1/√3; over 4000 draws the mean's standard
+/// error is 0.009, and 0.04 is over 4 of them.
+#[test]
+fn random_orthonormal_factors_are_haar() {
+    use polar_coeffs::verify::matrix::random_orthonormal;
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+    let draws = 4000;
+    let (mut sum, mut sum2) = (0.0, 0.0);
+    for _ in 0..draws {
+        let q = random_orthonormal(3, 3, &mut rng);
+        assert!((&q * q.transpose() - DMatrix::<f64>::identity(3, 3)).amax() < 1e-15);
+        sum += q[(0, 0)];
+        sum2 += q[(0, 0)] * q[(0, 0)];
+    }
+    let mean = sum / draws as f64;
+    let var = sum2 / draws as f64 - mean * mean;
+    assert!(mean.abs() < 0.04, "mean of Q11 = {mean}");
+    assert!((var - 1.0 / 3.0).abs() < 0.03, "variance of Q11 = {var}");
+    // Rows of a wide factor are orthonormal.
+    let q = random_orthonormal(5, 40, &mut rng);
+    assert!((&q * q.transpose() - DMatrix::<f64>::identity(5, 5)).amax() < 1e-15);
 }
 
 /// An f32 or bf16 run is measured in f64 from its iterate's values: its

@@ -176,7 +176,7 @@ fn general(
     let sigma = values(spec, n.min(m), rng)?;
     Ok(Operand {
         name,
-        m: with_singular_values(n, m, &sigma, rng)?,
+        m: with_singular_values(n, m, &sigma, rng),
         description: format!("{n}x{m} with singular {}", layout(spec)),
         values: Some(sigma),
     })
@@ -189,7 +189,7 @@ fn spd(name: &'static str, n: usize, spec: &OperandSpec, rng: &mut ChaCha8Rng) -
         (&x * x.transpose(), "Wishart x x^T, x with N(0, 1/n) entries".to_string())
     } else {
         let lambda = values(spec, n, rng)?;
-        let q = random_orthonormal(n, n, rng)?;
+        let q = random_orthonormal(n, n, rng);
         let mut ql = q.clone();
         for (j, l) in lambda.iter().enumerate() {
             ql.column_mut(j).scale_mut(*l);
@@ -222,8 +222,8 @@ fn real_spectrum(
         return Err(MatrixError::Spec(format!("condition = {} is not allowed: a number >= 1", spec.condition)));
     }
     let magnitudes = values(spec, n, rng)?;
-    let q1 = random_orthonormal(n, n, rng)?;
-    let q2 = random_orthonormal(n, n, rng)?;
+    let q1 = random_orthonormal(n, n, rng);
+    let q2 = random_orthonormal(n, n, rng);
     let d: Vec<f64> =
         (0..n).map(|i| if n == 1 { 1.0 } else { spec.condition.powf(-(i as f64) / (n - 1) as f64) }).collect();
     let mut v = q1.clone();

@@ -6,12 +6,13 @@
 //! **Determinism.** Products run on all of rayon's threads; faer splits the
 //! output among them and never a sum, so a product is bit-for-bit the same
 //! for any thread count (`tests/verify.rs` checks this against a sequential
-//! run). The symmetric eigensolver's parallel version sums in an order that
-//! depends on its thread count, so it runs sequentially; a verification
-//! solves its two eigenvalue problems per step side by side instead
-//! ([`symmetric_eigenvalues_pair`]), which on two cores is faster than one
-//! after the other with two threads each (measured: 0.13 s against 0.20 s
-//! for two 1024 × 1024 matrices, 12.1 s against 14.2 s at 4096).
+//! run). Eigenvalues come from the two-stage solver of
+//! [`super::eigenvalues`] (products, then sequential chasing), deterministic
+//! in the same way; faer's own symmetric eigensolver sums in an order that
+//! depends on its thread count, so the eigenvectors the reference needs
+//! ([`symmetric_eigen`]) come from it run sequentially. The two eigenvalue
+//! problems of a step are solved side by side
+//! ([`symmetric_eigenvalues_pair`]).
 //!
 //! **Cost.** `X Xᵀ` (n×m, n ≤ m) computes only the lower triangle (n²m
 //! multiply–adds, half a general product) from an explicit transposed copy
@@ -212,16 +213,16 @@ pub fn to_f64<T: Real>(m: &Mat<T>) -> Mat<f64> {
 }
 
 /// Eigenvalues (ascending) of a symmetric matrix (its lower triangle is
-/// read), or `None` when the solver does not converge.
+/// read), or `None` when the solver does not converge: the two-stage
+/// solver of [`super::eigenvalues`].
 pub fn symmetric_eigenvalues(s: MatRef<'_, f64>) -> Option<Vec<f64>> {
-    faer::set_global_parallelism(Par::Seq);
-    s.self_adjoint_eigenvalues(Side::Lower).ok()
+    super::eigenvalues::symmetric_eigenvalues(s)
 }
 
-/// The eigenvalues of two symmetric matrices, computed side by side.
+/// The eigenvalues of two symmetric matrices, computed side by side (each
+/// one's products on the threads the other leaves free).
 pub fn symmetric_eigenvalues_pair(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
-    faer::set_global_parallelism(Par::Seq);
-    rayon::join(|| a.self_adjoint_eigenvalues(Side::Lower).ok(), || b.self_adjoint_eigenvalues(Side::Lower).ok())
+    rayon::join(|| symmetric_eigenvalues(a), || symmetric_eigenvalues(b))
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix.
@@ -231,4 +232,53 @@ pub fn symmetric_eigen(s: MatRef<'_, f64>) -> Option<(Vec<f64>, Mat<f64>)> {
     let n = s.nrows();
     let values = (0..n).map(|i| e.S().column_vector()[i]).collect();
     Some((values, e.U().to_owned()))
+}
+
+/// The thin Q factor of `a` (m×n, m ≥ n) from its Householder QR, each
+/// column's sign chosen so that R has a non-negative diagonal. For a
+/// Gaussian `a` this Q is Haar-distributed (without the sign choice it is
+/// not). Blocked and sequential: faer's parallel factorisation and
+/// Householder application give thread-count-dependent bits (seen at 96 ×
+/// 96), so both run on one thread and the result is the same on any machine
+/// (checked in `tests/verify.rs`).
+pub fn thin_q_positive(mut a: Mat<f64>) -> Mat<f64> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::{householder, qr::no_pivoting::factor};
+    let (m, n) = (a.nrows(), a.ncols());
+    assert!(m >= n, "thin_q_positive: needs m >= n");
+    let block = factor::recommended_block_size::<f64>(m, n);
+    let mut coeff = Mat::<f64>::zeros(block, n);
+    factor::qr_in_place(
+        a.as_mut(),
+        coeff.as_mut(),
+        Par::Seq,
+        MemStack::new(&mut MemBuffer::new(factor::qr_in_place_scratch::<f64>(
+            m,
+            n,
+            block,
+            Par::Seq,
+            Default::default(),
+        ))),
+        Default::default(),
+    );
+    let signs: Vec<f64> = (0..n).map(|j| if a[(j, j)] < 0.0 { -1.0 } else { 1.0 }).collect();
+    let mut q = Mat::<f64>::identity(m, n);
+    householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
+        a.as_ref(),
+        coeff.as_ref(),
+        faer::Conj::No,
+        q.as_mut(),
+        Par::Seq,
+        MemStack::new(&mut MemBuffer::new(
+            householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(m, block, n),
+        )),
+    );
+    q.as_mut().par_col_iter_mut().enumerate().for_each(|(j, col)| {
+        if signs[j] < 0.0 {
+            for v in col.try_as_col_major_mut().expect("owned columns are contiguous").as_slice_mut() {
+                *v = -*v;
+            }
+        }
+    });
+    q
 }

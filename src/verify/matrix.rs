@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
+use faer::Mat;
 use nalgebra::DMatrix;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-use super::reference::polar_reference;
+use super::kernel;
 
 /// Default cap on matrix elements (rows × cols): 2^26, a 8192 × 8192 matrix,
 /// 512 MiB per f64 copy; a verification holds about six copies.
@@ -195,7 +196,7 @@ pub fn generate(spec: &MatrixSpec, max_elements: u64) -> Result<TestMatrix, Matr
         return Err(MatrixError::Spec(format!("lower = {} is not allowed: a number in (0, 1)", spec.lower)));
     }
     let sigma = singular_values(spec.spectrum, spec.rows.min(spec.cols), spec.lower, &mut rng);
-    let matrix = with_singular_values(spec.rows, spec.cols, &sigma, &mut rng)?;
+    let matrix = with_singular_values(spec.rows, spec.cols, &sigma, &mut rng);
     Ok(TestMatrix {
         m: matrix,
         prescribed: Some(sigma),
@@ -258,36 +259,39 @@ pub fn fit_lower(spec: &MatrixSpec, target: f64, eps: f64, delta: f64, spectral_
     (rounded < 1.0 && rounded / divisor(rounded) >= target).then_some(rounded)
 }
 
-/// Random orthonormal rows: the polar factor of an n×m (n ≤ m) Gaussian
-/// matrix (Haar-distributed).
-///
-/// # Errors
-///
-/// [`MatrixError::Spec`] if the eigensolver fails.
-pub fn random_orthonormal(n: usize, m: usize, rng: &mut ChaCha8Rng) -> Result<DMatrix<f64>, MatrixError> {
-    polar_reference(&gaussian(n, m, rng)).map(|r| r.polar).map_err(|e| MatrixError::Spec(format!("random factor: {e}")))
+/// Random orthonormal rows, n×m (n ≤ m), Haar-distributed: the transposed
+/// Q factor of the QR decomposition of an m×n Gaussian matrix, its column
+/// signs chosen so that R has a non-negative diagonal
+/// ([`kernel::thin_q_positive`]). The Gaussian draws are those of
+/// [`gaussian`]`(n, m)`, in its order.
+pub fn random_orthonormal(n: usize, m: usize, rng: &mut ChaCha8Rng) -> DMatrix<f64> {
+    let q = orthonormal_rows(&gaussian(n, m, rng));
+    kernel::to_nalgebra(q.as_ref())
+}
+
+/// The orthonormal rows of [`random_orthonormal`] from its Gaussian draw.
+fn orthonormal_rows(g: &DMatrix<f64>) -> Mat<f64> {
+    let g = kernel::from_nalgebra(g);
+    let q = kernel::thin_q_positive(kernel::transpose(g.as_ref()));
+    kernel::transpose(q.as_ref())
 }
 
 /// U diag(σ) Vᵀ of shape rows × cols with Haar-random U, V and the given
-/// singular values (descending, one per short-side dimension).
-///
-/// # Errors
-///
-/// [`MatrixError::Spec`] if the eigensolver fails.
-pub fn with_singular_values(
-    rows: usize,
-    cols: usize,
-    sigma: &[f64],
-    rng: &mut ChaCha8Rng,
-) -> Result<DMatrix<f64>, MatrixError> {
+/// singular values (descending, one per short-side dimension). U and V are
+/// [`random_orthonormal`]'s, drawn in that order; their two factorisations
+/// (sequential each) run side by side.
+pub fn with_singular_values(rows: usize, cols: usize, sigma: &[f64], rng: &mut ChaCha8Rng) -> DMatrix<f64> {
     let (n, m) = (rows.min(cols), rows.max(cols));
-    let mut us = random_orthonormal(n, n, rng)?;
-    let vt = random_orthonormal(n, m, rng)?;
+    let (gu, gv) = (gaussian(n, n, rng), gaussian(n, m, rng));
+    let (mut us, vt) = rayon::join(|| orthonormal_rows(&gu), || orthonormal_rows(&gv));
     for (j, s) in sigma.iter().enumerate() {
-        us.column_mut(j).scale_mut(*s);
+        for v in us.col_as_slice_mut(j) {
+            *v *= *s;
+        }
     }
-    let short = us * vt; // n×m
-    Ok(if rows <= cols { short } else { short.transpose() })
+    let short = kernel::product(us.as_ref(), vt.as_ref()); // n×m
+    let shaped = if rows <= cols { short } else { kernel::transpose(short.as_ref()) };
+    kernel::to_nalgebra(shaped.as_ref())
 }
 
 /// Reads a 2-D float32/float64 `.npy` file (C or Fortran order, either byte
@@ -472,6 +476,7 @@ fn dict_value<'a>(text: &'a str, key: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::reference::polar_reference;
 
     #[test]
     fn prescribed_spectra_are_realised() {

@@ -21,6 +21,7 @@
 //! [`reference::polar_reference`].
 
 pub mod arith;
+pub mod eigenvalues;
 pub mod kernel;
 pub mod matrix;
 pub mod reference;
