@@ -490,6 +490,20 @@ mod tests {
         assert!(symmetric_eigenvalues(bad.as_ref()).is_none());
     }
 
+    /// The verification's entry point switches to this solver at
+    /// `TWO_STAGE_MIN`: a Gram matrix of that order, as a measurement forms
+    /// it, against faer.
+    #[test]
+    fn the_kernel_uses_it_from_its_threshold_on() {
+        let n = crate::verify::kernel::TWO_STAGE_MIN;
+        let mut rng = ChaCha8Rng::seed_from_u64(51);
+        let xt = Mat::from_fn(n + 64, n, |_, j| (1.0 + j as f64 / n as f64) * rng.sample::<f64, _>(StandardNormal));
+        let s = crate::verify::kernel::gram_t(xt.as_ref());
+        let got = crate::verify::kernel::symmetric_eigenvalues(s.as_ref()).unwrap();
+        assert_eq!(got, symmetric_eigenvalues(s.as_ref()).unwrap());
+        assert_close(&s, &got, "kernel at the threshold");
+    }
+
     #[test]
     fn the_result_does_not_depend_on_the_thread_count() {
         let a = random_symmetric(300, 41);
