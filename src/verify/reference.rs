@@ -80,9 +80,8 @@ pub const POLAR_REFINE_STEPS: usize = 3;
 /// With G = PPᵀ − I, a step leaves P'P'ᵀ − I = −¾G² + ¼G³ in exact
 /// arithmetic. So the refinement stops when max|G_ij| ≤ [`POLAR_REFINE_TOL`],
 /// or right after a step taken with ¾·max|G_ij|² ≤ ε, which leaves only the
-/// step's own rounding (a further step would not lower it: for n in the
-/// thousands the rounding of PPᵀ alone exceeds the tolerance), or after
-/// [`POLAR_REFINE_STEPS`] steps.
+/// step's own rounding (checking that would cost another Gram matrix and
+/// could only show rounding), or after [`POLAR_REFINE_STEPS`] steps.
 fn refine_polar(mut p: Mat<f64>) -> Mat<f64> {
     for _ in 0..POLAR_REFINE_STEPS {
         let mut g = gram(p.as_ref());
