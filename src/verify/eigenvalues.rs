@@ -503,6 +503,9 @@ mod tests {
         let got = crate::verify::kernel::symmetric_eigenvalues(s.as_ref()).unwrap();
         assert_eq!(got, symmetric_eigenvalues(s.as_ref()).unwrap());
         assert_close(&s, &got, "kernel at the threshold");
+        // At this size the products run in parallel: still the same bits.
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        assert_eq!(got, one.install(|| symmetric_eigenvalues(s.as_ref()).unwrap()));
     }
 
     #[test]
