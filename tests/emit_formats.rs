@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_run_refused, bin, require};
+use common::{assert_run_refused, bin, require, require_numpy};
 
 use std::path::Path;
 use std::process::Command as StdCommand;
@@ -121,13 +121,7 @@ fn unknown_format_in_config_is_refused() {
 /// tall. Under CI a python3 without numpy fails the test.
 #[test]
 fn python_msign_runs_in_numpy_within_the_guarantee() {
-    if !require("python3", "--version") {
-        return;
-    }
-    let numpy = StdCommand::new("python3").args(["-c", "import numpy"]).status().is_ok_and(|s| s.success());
-    if !numpy {
-        assert!(std::env::var_os("CI").is_none(), "numpy is required under CI (.ci/run installs python3-numpy)");
-        eprintln!("NOTICE: numpy not found; the emitted msign is not run");
+    if !require_numpy("the emitted msign") {
         return;
     }
     let dir = TempDir::new().unwrap();
@@ -167,13 +161,7 @@ fn python_msign_runs_in_numpy_within_the_guarantee() {
 /// are skipped with a notice (CI installs neither).
 #[test]
 fn python_ns_coeffs_feed_optax_and_the_torch_and_jax_paths_run_where_installed() {
-    if !require("python3", "--version") {
-        return;
-    }
-    let numpy = StdCommand::new("python3").args(["-c", "import numpy"]).status().is_ok_and(|s| s.success());
-    if !numpy {
-        assert!(std::env::var_os("CI").is_none(), "numpy is required under CI (.ci/run installs python3-numpy)");
-        eprintln!("NOTICE: numpy not found; ns_coeffs is not run");
+    if !require_numpy("ns_coeffs") {
         return;
     }
     let dir = TempDir::new().unwrap();

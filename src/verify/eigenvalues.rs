@@ -66,22 +66,12 @@ pub fn to_band(a: &mut Mat<f64>, b: usize) {
         for j in 0..p {
             let col = k + j;
             let x = &mut a.col_as_slice_mut(col)[r0 + j..];
-            let head = x[0];
-            let tail2 = dot(&x[1..], &x[1..]);
-            if tail2 == 0.0 {
+            let Some((beta, tau)) = reflector(x, &mut v.col_as_slice_mut(j)[j..]) else {
                 continue; // nothing below the head: the identity reflector
-            }
-            let beta = -head.signum() * (head * head + tail2).sqrt();
-            let scale = 1.0 / (head - beta);
-            let vj = &mut v.col_as_slice_mut(j)[j..];
-            vj[0] = 1.0;
-            for (w, xv) in vj[1..].iter_mut().zip(&x[1..]) {
-                *w = xv * scale;
-            }
+            };
             x[0] = beta;
             x[1..].fill(0.0);
             let vj = &v.col_as_slice(j)[j..];
-            let tau = 2.0 / dot(vj, vj);
             for c in col + 1..k + b {
                 let y = &mut a.col_as_slice_mut(c)[r0 + j..];
                 let f = tau * dot(vj, y);
@@ -168,6 +158,24 @@ pub fn to_band(a: &mut Mat<f64>, b: usize) {
         );
         k += b;
     }
+}
+
+/// The Householder reflector H = I − τ v vᵀ with H x = β e₀: writes v
+/// (v₀ = 1, `v.len() == x.len()`) and returns (β, τ), or `None` when x has
+/// nothing below its head (the identity).
+fn reflector(x: &[f64], v: &mut [f64]) -> Option<(f64, f64)> {
+    let head = x[0];
+    let tail2 = dot(&x[1..], &x[1..]);
+    if tail2 == 0.0 {
+        return None;
+    }
+    let beta = -head.signum() * (head * head + tail2).sqrt();
+    let scale = 1.0 / (head - beta);
+    v[0] = 1.0;
+    for (w, xv) in v[1..].iter_mut().zip(&x[1..]) {
+        *w = xv * scale;
+    }
+    Some((beta, 2.0 / dot(v, v)))
 }
 
 /// Σ xᵢyᵢ with four running sums (so that it vectorises).
@@ -268,19 +276,7 @@ pub fn band_to_tridiagonal(a: &mut Band, b: usize) -> (Vec<f64>, Vec<f64>) {
             let r1 = (r0 + b).min(n);
             let len = r1 - r0;
             // Reflector on rows [r0, r1) mapping A[r0..r1, c] to β e₀.
-            let head = a.get(r0, c);
-            let tail2 = {
-                let x = a.rows(c, r0 + 1, r1);
-                dot(x, x)
-            };
-            if tail2 > 0.0 {
-                let beta = -head.signum() * (head * head + tail2).sqrt();
-                let scale = 1.0 / (head - beta);
-                v[0] = 1.0;
-                for (t, x) in a.rows(c, r0 + 1, r1).iter().enumerate() {
-                    v[t + 1] = x * scale;
-                }
-                let tau = 2.0 / dot(&v[..len], &v[..len]);
+            if let Some((beta, tau)) = reflector(a.rows(c, r0, r1), &mut v[..len]) {
                 // Rows [r0, r1) hold nonzeros in columns [c, r1 + b − 1) at
                 // most: the band, and the block of fill the previous sweep's
                 // next chase step left in rows [r1 − 1, r1 + b − 1). All of

@@ -72,6 +72,21 @@ pub fn require(tool: &str, probe: &str) -> bool {
     found
 }
 
+/// [`require`] for python3 with numpy: under CI a python3 without numpy
+/// fails the test; elsewhere the test prints a notice naming `what` is not
+/// run, and skips it.
+pub fn require_numpy(what: &str) -> bool {
+    if !require("python3", "--version") {
+        return false;
+    }
+    let numpy = std::process::Command::new("python3").args(["-c", "import numpy"]).status().is_ok_and(|s| s.success());
+    if !numpy {
+        assert!(std::env::var_os("CI").is_none(), "numpy is required under CI (.ci/run installs python3-numpy)");
+        eprintln!("NOTICE: numpy not found; {what} is not run");
+    }
+    numpy
+}
+
 /// Coefficients of Sollya's `remez` approximation of 1 on [lower, 1] in the
 /// monomials x^e for e in `exponents` (320-bit, to 1e-90), or `None` when
 /// Sollya does not answer.
