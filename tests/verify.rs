@@ -84,10 +84,16 @@ fn naive_step(x: &[Vec<f32>], coeffs: &[f32], r: impl Fn(f32) -> f32) -> Vec<Vec
         a.iter().zip(b).map(|(ra, rb)| ra.iter().zip(rb).map(|(&u, &v)| r(u + v)).collect()).collect()
     };
     let q = coeffs.len() - 1;
-    let mut b = scale(coeffs[q], &a);
-    for &ck in coeffs[1..q].iter().rev() {
-        b = add(&matmul(&a, &b), &scale(ck, &a));
-    }
+    // Degree 5 as the Muon code writes it, B = b·A + c·(A·A); Horner beyond.
+    let b = if q == 2 {
+        add(&scale(coeffs[1], &a), &scale(coeffs[2], &matmul(&a, &a)))
+    } else {
+        let mut b = scale(coeffs[q], &a);
+        for &ck in coeffs[1..q].iter().rev() {
+            b = add(&matmul(&a, &b), &scale(ck, &a));
+        }
+        b
+    };
     add(&scale(coeffs[0], x), &matmul(&b, x))
 }
 
@@ -102,17 +108,21 @@ fn emulation_matches_plain(
     bits: i32,
     floor: f32,
 ) {
-    let coeffs: Vec<f32> = ["3.4445", "-4.7750", "2.0315"].iter().map(|s| s.parse().unwrap()).collect();
-    for (n, m, seed) in [(3, 5, 1u64), (4, 4, 2), (6, 9, 3)] {
+    // Degree 5 (the Muon form) and degree 7 (Horner).
+    let degree5: Vec<f32> = ["3.4445", "-4.7750", "2.0315"].iter().map(|s| s.parse().unwrap()).collect();
+    let degree7: Vec<f32> = ["3.0", "-3.2", "1.6", "-0.3"].iter().map(|s| s.parse().unwrap()).collect();
+    for ((n, m, seed), coeffs) in
+        [(3, 5, 1u64), (4, 4, 2), (6, 9, 3)].into_iter().flat_map(|s| [(s, &degree5), (s, &degree7)])
+    {
         let spec = MatrixSpec { rows: n, cols: m, spectrum: Spectrum::Gaussian, lower: 0.5, seed };
         let g = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
         let x: DMatrix<f32> = g.map(|v| round(v as f32));
         let rows: Vec<Vec<f32>> = (0..n).map(|i| (0..m).map(|j| x[(i, j)]).collect()).collect();
         // The step works on Xᵀ.
         let xt = faer::Mat::from_fn(m, n, |j, i| x[(i, j)]);
-        let ours_t = step_f32(&xt, &polar_coeffs::verify::kernel::gram_t(xt.as_ref()), &coeffs, storage);
+        let ours_t = step_f32(&xt, &polar_coeffs::verify::kernel::gram_t(xt.as_ref()), coeffs, storage);
         let ours = DMatrix::from_fn(n, m, |i, j| ours_t[(j, i)]);
-        let theirs = naive(&rows, &coeffs);
+        let theirs = naive(&rows, coeffs);
         for i in 0..n {
             for j in 0..m {
                 let (a, b) = (ours[(i, j)], theirs[i][j]);

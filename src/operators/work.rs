@@ -136,12 +136,20 @@ where
 
 /// One polynomial step X' = c₀X + (Σ_{k≥1} c_k A^k)·X, with `a` the
 /// accumulated square (X Xᵀ for msign, X·X for mcsgn) rounded here, then
-/// Horner in A: the same operations in the same order as `verify`.
+/// the polynomial in A: the same operations in the same order as `verify`
+/// (`B = b·A + c·(A·A)` for degree 5, Horner from degree 7 on).
 pub fn poly_step<W: Work>(w: &W, x: &DMatrix<W::T>, a: DMatrix<W::T>, coeffs: &[W::T]) -> DMatrix<W::T> {
     let a = w.round(a);
     let q = coeffs.len() - 1;
     if q == 0 {
         return w.round(x * coeffs[0]);
+    }
+    if q == 2 {
+        let a2 = w.round(&a * &a);
+        let b = w.round(w.round(&a * coeffs[1]) + w.round(a2 * coeffs[2]));
+        let bx = w.round(&b * x);
+        let c0x = w.round(x * coeffs[0]);
+        return w.round(c0x + bx);
     }
     let mut b = w.round(&a * coeffs[q]);
     for &ck in coeffs[1..q].iter().rev() {

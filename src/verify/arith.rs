@@ -10,7 +10,7 @@
 use faer::Mat;
 use nalgebra::DMatrix;
 
-use super::kernel::{Real, map, map_in_place, product, transpose, zip_in_place};
+use super::kernel::{Real, map, map_in_place, product, symmetric_square, transpose, zip_in_place};
 pub use super::kernel::{gram, gram_t};
 
 /// The arithmetic a table is applied in.
@@ -155,9 +155,10 @@ impl Storage {
 
 /// One polynomial step in f32 storage, rounded to `storage` after every
 /// operation: `A = X Xᵀ` (given as `gram`, accumulated but not yet rounded),
-/// `B = Σ_{k≥1} c_k A^k` by Horner, `X' = c₀X + B X`. Each rounding happens
-/// in the pass that forms the value (the product's output pass or the
-/// combination's), never in a sweep of its own.
+/// `B = Σ_{k≥1} c_k A^k`, `X' = c₀X + B X` (see [`step`] for the order of
+/// the operations). Each rounding happens in the pass that forms the value
+/// (the product's output pass or the combination's), never in a sweep of
+/// its own.
 ///
 /// Iterates are held transposed: `xt` is Xᵀ (m×n, column-major, i.e. X
 /// row by row), and so is the result, so that `X Xᵀ` needs no transposed
@@ -172,8 +173,18 @@ pub fn step_f64(xt: &Mat<f64>, gram: &Mat<f64>, coeffs: &[f64]) -> Mat<f64> {
 }
 
 /// The step of [`step_f32`] / [`step_f64`] on Xᵀ with `round` applied to
-/// every value formed: `round(round(A·B) + round(c_k·A))` in Horner, then
-/// `round(round(c₀·X) + round(B·X))` (formed as Xᵀ Bᵀ).
+/// every value formed.
+///
+/// * Degree 5 (`[a, b, c]`), in the order of the Muon and Polar Express
+///   code (`B = b * A + c * A @ A; X = a * X + B @ X`):
+///   `B = round(round(b·A) + round(c·round(A·A)))`. A·A is a symmetric
+///   product (A is exactly symmetric as stored), computed on one triangle.
+/// * Degree 3 (`[a, b]`): `B = round(b·A)`.
+/// * Degree 7 and up: Horner, `B ← round(round(A·B) + round(c_k·A))` from
+///   `B = round(c_q·A)`.
+///
+/// Then `X' = round(round(a·X) + round(B·X))`, formed as Xᵀ Bᵀ (Bᵀ = B up
+/// to degree 5, where B is exactly symmetric).
 pub fn step<T: Real>(xt: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Fn(T) -> T + Copy + Sync) -> Mat<T> {
     let q = coeffs.len() - 1;
     let c0 = coeffs[0];
@@ -181,16 +192,26 @@ pub fn step<T: Real>(xt: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Fn(T)
         return map(xt, |v| round(v * c0));
     }
     let a = map(gram, round);
-    // B = c_q A; then B ← A·B + c_k A for k = q−1 … 1.
-    let cq = coeffs[q];
-    let mut b = map(&a, |v| round(v * cq));
-    for &ck in coeffs[1..q].iter().rev() {
-        let mut ab = product(a.as_ref(), b.as_ref());
-        zip_in_place(&mut ab, &a, |p, av| round(round(p) + round(av * ck)));
-        b = ab;
-    }
-    let bt = transpose(b.as_ref());
-    let mut bx = product(xt.as_ref(), bt.as_ref());
+    let b = match q {
+        1 => map(&a, |v| round(v * coeffs[1])),
+        2 => {
+            let (c1, c2) = (coeffs[1], coeffs[2]);
+            let mut b = symmetric_square(a.as_ref());
+            zip_in_place(&mut b, &a, |p, av| round(round(av * c1) + round(round(p) * c2)));
+            b
+        }
+        _ => {
+            let cq = coeffs[q];
+            let mut b = map(&a, |v| round(v * cq));
+            for &ck in coeffs[1..q].iter().rev() {
+                let mut ab = product(a.as_ref(), b.as_ref());
+                zip_in_place(&mut ab, &a, |p, av| round(round(p) + round(av * ck)));
+                b = ab;
+            }
+            transpose(b.as_ref())
+        }
+    };
+    let mut bx = product(xt.as_ref(), b.as_ref());
     zip_in_place(&mut bx, xt, |p, xv| round(round(xv * c0) + round(p)));
     bx
 }

@@ -132,12 +132,49 @@ pub fn gram_t<T: Real>(xt: MatRef<'_, T>) -> Mat<T> {
         T::ONE,
         par(),
     );
-    for j in 0..n {
-        for i in 0..j {
-            out[(i, j)] = out[(j, i)];
+    mirror_lower(&mut out);
+    out
+}
+
+/// `A²` of a symmetric `a` (exactly symmetric as stored, e.g. a [`gram_t`]
+/// result): entry (i, j) is the dot product of row i and column j, as in a
+/// general product, but only the lower triangle is computed (half the
+/// work) and mirrored, so the result is exactly symmetric too. Both
+/// operands are `a` itself, column-major (Aᵀ = A), which faer's kernel
+/// reads fastest.
+pub fn symmetric_square<T: Real>(a: MatRef<'_, T>) -> Mat<T> {
+    let n = a.nrows();
+    assert_eq!(n, a.ncols(), "symmetric_square: a square matrix");
+    let mut out = Mat::zeros(n, n);
+    triangular_matmul(
+        out.as_mut(),
+        BlockStructure::TriangularLower,
+        Accum::Replace,
+        a,
+        BlockStructure::Rectangular,
+        a,
+        BlockStructure::Rectangular,
+        T::ONE,
+        par(),
+    );
+    mirror_lower(&mut out);
+    out
+}
+
+/// Copies the strict lower triangle onto the upper one, in tiles (a tile
+/// of rows is read while the matching tile of columns is written, both in
+/// cache).
+fn mirror_lower<T: Real>(out: &mut Mat<T>) {
+    let n = out.nrows();
+    for j0 in (0..n).step_by(TILE) {
+        for i0 in (0..=j0).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(n) {
+                for i in i0..(i0 + TILE).min(j) {
+                    out[(i, j)] = out[(j, i)];
+                }
+            }
         }
     }
-    out
 }
 
 /// Side of the tiles a transpose copies (two 64 × 64 f64 tiles fit in L1).
