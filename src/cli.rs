@@ -339,6 +339,10 @@ struct VerifyArgs {
     /// dtype (cast first, then normalise in the working precision).
     #[arg(long, value_name = "WHERE")]
     normalise_in: Option<String>,
+    /// Iterates to measure: all (default), last, or step numbers such as 0,4,8 (0 is the input). Every step
+    /// is run either way; measuring only the last makes large matrices (4096x4096) several times faster.
+    #[arg(long, value_name = "WHICH")]
+    measure: Option<String>,
     /// ε of the normalisation X / (||X||_F (1 + ε) + δ) (default: the table's own normalisation, else 1e-2).
     #[arg(long)]
     eps: Option<f64>,
@@ -602,6 +606,7 @@ fn verify_command(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         beyond: flag(&args.beyond),
         iteration: flag(&args.iteration),
         normalise_in: flag(&args.normalise_in),
+        measure: flag(&args.measure),
         restarts: args.restarts.clone().map(|d| (d.split(',').map(|s| s.trim().to_string()).collect(), Origin::Flag)),
     };
     let VerifyConfig { matrix: spec, mut options, fit_lower } =

@@ -139,7 +139,12 @@ pub fn table_figures(
                     for run in &v.runs {
                         lines.push(Line {
                             label: format!("{}: ||X_t - UV'||_2", run.dtype.as_str()),
-                            points: run.steps.iter().skip(1).map(|m| (m.step as f64, m.polar_error_spectral)).collect(),
+                            points: run
+                                .steps
+                                .iter()
+                                .filter(|m| m.step > 0)
+                                .map(|m| (m.step as f64, m.polar_error_spectral))
+                                .collect(),
                             dashed: false,
                         });
                     }
@@ -200,7 +205,7 @@ pub fn verification_convergence(v: &VerifyReport) -> Convergence {
         .iter()
         .map(|r| Line {
             label: format!("{}: ||X_t - UV'||_2", r.dtype.as_str()),
-            points: r.steps.iter().skip(1).map(|m| (m.step as f64, m.polar_error_spectral)).collect(),
+            points: r.steps.iter().filter(|m| m.step > 0).map(|m| (m.step as f64, m.polar_error_spectral)).collect(),
             dashed: false,
         })
         .collect();

@@ -320,6 +320,70 @@ fn steps_past_the_table_follow_the_chosen_policy() {
     }
 }
 
+/// Measuring some iterates gives exactly those rows of the full report, bit
+/// for bit (the steps run are the same), in every arithmetic.
+#[test]
+fn measuring_some_steps_gives_those_rows_of_the_full_report() {
+    use polar_coeffs::verify::{Measure, VerifyError};
+    let table = CoefficientRows::from_preset(&preset("polar-express-2025").unwrap());
+    let spec = MatrixSpec { rows: 24, cols: 40, spectrum: Spectrum::LogUniform, lower: 1e-2, seed: 3 };
+    let matrix = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap();
+    let with = |measure: Measure| {
+        let options = VerifyOptions {
+            dtypes: vec![Dtype::F64, Dtype::Bf16],
+            steps: Some(6),
+            measure,
+            ..VerifyOptions::default()
+        };
+        verify(&table, &matrix, &options)
+    };
+    let all = with(Measure::All).unwrap();
+    for (measure, expected) in [(Measure::Last, vec![6]), (Measure::Steps(vec![0, 2, 6]), vec![0, 2, 6])] {
+        let some = with(measure.clone()).unwrap();
+        for (full, part) in all.runs.iter().zip(&some.runs) {
+            let steps: Vec<usize> = part.steps.iter().map(|m| m.step).collect();
+            assert_eq!(steps, expected, "{measure:?} {:?}", part.dtype);
+            for m in &part.steps {
+                assert_eq!(m, &full.steps[m.step], "{measure:?} {:?} step {}", part.dtype, m.step);
+            }
+        }
+    }
+    assert!(matches!(with(Measure::Steps(vec![7])), Err(VerifyError::Measure { steps: 6, .. })));
+    assert!(matches!(with(Measure::Steps(vec![])), Err(VerifyError::Measure { .. })));
+}
+
+#[test]
+fn verify_cli_measures_the_steps_asked_for_and_refuses_others() {
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = bin()
+            .args(["verify", "--table", "jordan", "--shape", "16x24", "--dtype", "f32", "--format", "json", "--quiet"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let steps = |v: &serde_json::Value| -> Vec<u64> {
+        v["runs"][0]["steps"].as_array().unwrap().iter().map(|m| m["step"].as_u64().unwrap()).collect()
+    };
+    assert_eq!(steps(&json(&[])), [0, 1, 2, 3, 4, 5]);
+    assert_eq!(steps(&json(&["--measure", "last"])), [5]);
+    assert_eq!(steps(&json(&["--measure", "4, 0,4"])), [0, 4]);
+    for (bad, needle) in [("first", "`all`, `last`, or step numbers"), ("1,x", "--measure"), ("6", "steps from 0 to 5")]
+    {
+        bin()
+            .args(["verify", "--table", "jordan", "--shape", "16x24", "--quiet", "--measure", bad])
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(needle));
+    }
+    assert_run_refused(
+        "m.yaml",
+        "name: t\ndegree: 5\nsteps: 3\nlower: 1e-3\nverify:\n  measure: every\n",
+        "m.yaml:6:12: verify.measure = \"every\" is not allowed",
+    );
+}
+
 #[test]
 fn verify_cli_prints_json_for_every_source() {
     let dir = TempDir::new().unwrap();

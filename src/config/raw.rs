@@ -229,6 +229,7 @@ struct RawVerify {
     iteration: Option<Spanned<String>>,
     restarts: Option<Spanned<Vec<DecimalText>>>,
     normalise_in: Option<Spanned<String>>,
+    measure: Option<Spanned<DecimalText>>,
     shape: Option<Spanned<DecimalText>>,
     spectrum: Option<Spanned<String>>,
     lower: Option<Spanned<DecimalText>>,
@@ -352,6 +353,7 @@ pub(crate) fn settings_from_yaml(text: &str, file: &str) -> Result<Settings, Con
             beyond: s(v.beyond),
             iteration: s(v.iteration),
             normalise_in: s(v.normalise_in),
+            measure: d(v.measure),
             restarts: v.restarts.map(|x| (x.value.into_iter().map(|t| t.0).collect(), o(&x.referenced))),
         }),
         operator: raw.operator.map(|v| OperatorSettings {

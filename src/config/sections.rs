@@ -8,7 +8,7 @@ use crate::plot::{ImageFormat, PlotKind};
 use crate::presets::{PRESET_NAMES, preset};
 use crate::rows::Beyond;
 use crate::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, parse_shape};
-use crate::verify::{Dtype, VerifyOptions};
+use crate::verify::{Dtype, Measure, VerifyOptions};
 
 /// The restart of Gram Newton–Schulz when none is given: before 0-based
 /// step 2, the published repository's default.
@@ -48,6 +48,8 @@ pub struct VerifySettings {
     pub restarts: Option<(Vec<String>, Origin)>,
     /// Where low-precision runs normalise: `f64`, `f32` or `dtype`.
     pub normalise_in: Option<(String, Origin)>,
+    /// Which iterates are measured: `all`, `last` or step numbers `0,4,8`.
+    pub measure: Option<(String, Origin)>,
 }
 
 impl PlotSettings {
@@ -204,10 +206,49 @@ impl VerifySettings {
             Some((text, o)) => names::parse(text.trim())
                 .ok_or_else(|| invalid(o, "verify.normalise_in", format!("{text:?}"), "`f64`, `f32` or `dtype`"))?,
         };
+        let measure = match &self.measure {
+            None => Measure::All,
+            Some((text, o)) => parse_measure(text).ok_or_else(|| {
+                invalid(
+                    o,
+                    "verify.measure",
+                    format!("{text:?}"),
+                    format!(
+                        "`all`, `last`, or step numbers from 0 to {MAX_STEPS} separated by commas (0 is the input)"
+                    ),
+                )
+            })?,
+        };
         Ok(VerifyConfig {
             fit_lower: self.lower.is_none(),
             matrix: MatrixSpec { rows, cols, spectrum, lower, seed },
-            options: VerifyOptions { dtypes, steps, beyond, gram_restarts, normalise_in, ..VerifyOptions::default() },
+            options: VerifyOptions {
+                dtypes,
+                steps,
+                beyond,
+                gram_restarts,
+                normalise_in,
+                measure,
+                ..VerifyOptions::default()
+            },
         })
+    }
+}
+
+/// `all`, `last`, or a comma-separated list of step numbers (sorted and
+/// deduplicated); `None` for anything else.
+fn parse_measure(text: &str) -> Option<Measure> {
+    match text.trim() {
+        "all" => Some(Measure::All),
+        "last" => Some(Measure::Last),
+        list => {
+            let mut steps = list
+                .split(',')
+                .map(|item| item.trim().parse::<u64>().ok().filter(|&t| t <= MAX_STEPS).map(|t| t as usize))
+                .collect::<Option<Vec<usize>>>()?;
+            steps.sort_unstable();
+            steps.dedup();
+            Some(Measure::Steps(steps))
+        }
     }
 }

@@ -63,6 +63,39 @@ pub struct VerifyOptions {
     pub spectral_bound: bool,
     /// Where a low-precision run normalises its input.
     pub normalise_in: NormaliseIn,
+    /// Which iterates are measured (every step is run either way).
+    pub measure: Measure,
+}
+
+/// Which iterates X_t a verification measures. Every step is run in any
+/// case; a measurement (two f64 Gram products and two symmetric eigenvalue
+/// problems of the short side) costs several steps, so on large matrices
+/// measuring only the last iterate is what makes a run short.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Measure {
+    /// X₀, X₁, …, X_T.
+    #[default]
+    All,
+    /// X_T only.
+    Last,
+    /// These steps (0 is the normalised input), ascending, each at most T.
+    Steps(Vec<usize>),
+}
+
+impl Measure {
+    /// Whether step `t` of `steps` is measured.
+    pub fn includes(&self, t: usize, steps: usize) -> bool {
+        match self {
+            Self::All => true,
+            Self::Last => t == steps,
+            Self::Steps(list) => list.contains(&t),
+        }
+    }
+
+    /// How many of the iterates X₀ … X_steps are measured.
+    pub fn count(&self, steps: usize) -> usize {
+        (0..=steps).filter(|&t| self.includes(t, steps)).count()
+    }
 }
 
 /// Where a low-precision run (f32, bf16, fp16) normalises its input.
@@ -116,6 +149,7 @@ impl Default for VerifyOptions {
             gram_restarts: None,
             spectral_bound: false,
             normalise_in: NormaliseIn::F64,
+            measure: Measure::All,
         }
     }
 }
@@ -267,6 +301,14 @@ pub enum VerifyError {
         /// Steps run.
         steps: usize,
     },
+    /// Measured steps past the last one run.
+    #[error("measure = {measured:?} is not allowed: steps from 0 to {steps} (0 is the normalised input)")]
+    Measure {
+        /// As given.
+        measured: Vec<usize>,
+        /// Steps run.
+        steps: usize,
+    },
     /// A normalisation constant that is negative or not finite.
     #[error("normalisation eps = {eps}, delta = {delta} are not allowed: finite numbers >= 0")]
     Normalisation {
@@ -291,7 +333,7 @@ pub fn verify(
 }
 
 /// [`verify`], calling `progress(done, total)` after the reference and after
-/// every measured step (total = 1 + arithmetics × (steps + 1)).
+/// every step, measured or not (total = 1 + arithmetics × (steps + 1)).
 ///
 /// # Errors
 ///
@@ -312,6 +354,11 @@ pub fn verify_with_progress(
         && r.iter().any(|&i| i == 0 || i >= steps)
     {
         return Err(VerifyError::Restarts { restarts: r.clone(), last: steps.saturating_sub(1), steps });
+    }
+    if let Measure::Steps(list) = &options.measure
+        && (list.is_empty() || list.iter().any(|&t| t > steps))
+    {
+        return Err(VerifyError::Measure { measured: list.clone(), steps });
     }
     if !(options.eps >= 0.0 && options.eps.is_finite() && options.delta >= 0.0 && options.delta.is_finite()) {
         return Err(VerifyError::Normalisation { eps: options.eps, delta: options.delta });
@@ -372,27 +419,29 @@ pub fn verify_with_progress(
         };
         let restarts = options.gram_restarts.as_deref();
         let (metrics, mut failure) = match dtype {
-            Dtype::F64 => run(kernel::transpose(x0m.as_ref()), &polar_t, &rows64, &order, restarts, |v| v, &mut tick),
+            Dtype::F64 => {
+                let start = kernel::transpose(x0m.as_ref());
+                run(start, &polar_t, &rows64, &order, restarts, &options.measure, |v| v, &mut tick)
+            }
             Dtype::F32 | Dtype::Bf16 | Dtype::Fp16 => {
                 let storage = dtype.storage().expect("a low-precision arithmetic");
                 let start = kernel::from_nalgebra(&start_f32(&m, &x0, storage, options).transpose());
-                run(start, &polar_t, &rows32, &order, restarts, move |v| storage.round(v), &mut tick)
+                run(start, &polar_t, &rows32, &order, restarts, &options.measure, move |v| storage.round(v), &mut tick)
             }
         };
         // The scalar prediction overflowing is a failure of the table too.
         let keep = match predicted.iter().position(|p| !(p.0.is_finite() && p.1.is_finite())) {
-            Some(t) if t < metrics.len() => {
+            Some(t) if metrics.iter().any(|(step, _)| *step >= t) => {
                 failure.get_or_insert_with(|| {
                     format!("step {t}: the composed polynomial overflows f64 on the input's singular values")
                 });
                 t
             }
-            _ => metrics.len(),
+            _ => usize::MAX,
         };
         let steps: Vec<StepMetrics> = metrics
             .into_iter()
-            .take(keep)
-            .enumerate()
+            .take_while(|(t, _)| *t < keep)
             .map(|(t, m)| StepMetrics {
                 step: t,
                 row: if t == 0 { 0 } else { order[t - 1] + 1 },
@@ -529,8 +578,8 @@ fn metrics(xt: Mat<f64>, s: &Mat<f64>, polar_t: &Mat<f64>) -> Result<Measurement
     if all.iter().all(|v| v.is_finite()) { Ok(m) } else { Err(ReferenceError::NonFinite) }
 }
 
-/// A run's metrics up to its failure, and the failure.
-type RunOutcome = (Vec<Measurement>, Option<String>);
+/// A run's metrics (step, measurement) up to its failure, and the failure.
+type RunOutcome = (Vec<(usize, Measurement)>, Option<String>);
 
 /// Where Gram Newton–Schulz restarts and keeps R: (restart before step t,
 /// update R after it), for 1-based step t of `steps`.
@@ -540,20 +589,22 @@ fn gram_flags(restarts: &[usize], t: usize, steps: usize) -> (bool, bool) {
 
 /// One arithmetic's run from its normalised start (transposed, as `polar_t`):
 /// every step in `T` with `round` applied to every value formed (identity
-/// for f64 and f32), every X_t measured in f64.
+/// for f64 and f32), the iterates `measure` selects measured in f64.
+#[allow(clippy::too_many_arguments)]
 fn run<T: kernel::Real>(
     start: Mat<T>,
     polar_t: &Mat<f64>,
     rows: &[Vec<T>],
     order: &[usize],
     restarts: Option<&[usize]>,
+    measure: &Measure,
     round: impl Fn(T) -> T + Copy + Sync,
     tick: &mut dyn FnMut(),
 ) -> RunOutcome {
     let mut x = start;
     let mut s = None;
     let mut state = restarts.map(|_| GramState::new(x.clone(), round));
-    let mut out = Vec::with_capacity(order.len() + 1);
+    let mut out = Vec::with_capacity(measure.count(order.len()));
     for t in 0..=order.len() {
         if t > 0 {
             let coeffs = &rows[order[t - 1]];
@@ -574,15 +625,17 @@ fn run<T: kernel::Real>(
         if state.is_none() && t < order.len() {
             s = Some(kernel::gram_t(x.as_ref()));
         }
-        let x64 = kernel::to_f64(&x);
-        // In f64 the run's own Gram matrix is the measured one.
-        let s64 = match &s {
-            Some(gram) if T::IS_F64 => kernel::to_f64(gram),
-            _ => kernel::gram_t(x64.as_ref()),
-        };
-        match metrics(x64, &s64, polar_t) {
-            Ok(m) => out.push(m),
-            Err(e) => return (out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))),
+        if measure.includes(t, order.len()) {
+            let x64 = kernel::to_f64(&x);
+            // In f64 the run's own Gram matrix is the measured one.
+            let s64 = match &s {
+                Some(gram) if T::IS_F64 => kernel::to_f64(gram),
+                _ => kernel::gram_t(x64.as_ref()),
+            };
+            match metrics(x64, &s64, polar_t) {
+                Ok(m) => out.push((t, m)),
+                Err(e) => return (out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))),
+            }
         }
         tick();
     }

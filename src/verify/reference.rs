@@ -134,15 +134,18 @@ pub fn polar_reference_mat(m: &Mat<f64>) -> Result<(Mat<f64>, Vec<f64>), Referen
     finite_mat(&g)?;
     let (values, w) = kernel::symmetric_eigen(g.as_ref()).ok_or(ReferenceError::NoConvergence)?;
     let sigma: Vec<f64> = values.iter().map(|&l| l.max(0.0).sqrt()).collect();
-    // W diag(1/σ) Wᵀ M; a zero σ (rank deficiency) contributes nothing.
-    let mut scaled = w.clone();
+    // W diag(1/σ) Wᵀ M, the symmetric factor formed as C Cᵀ with
+    // C = W diag(σ^(-1/2)) (one triangle, half a product); a zero σ (rank
+    // deficiency) contributes nothing.
+    let mut scaled = w;
     for (j, s) in sigma.iter().enumerate() {
-        let inv = if *s > 0.0 { 1.0 / s } else { 0.0 };
+        let inv = if *s > 0.0 { 1.0 / s.sqrt() } else { 0.0 };
         for v in scaled.col_as_slice_mut(j) {
             *v *= inv;
         }
     }
-    let left = product(scaled.as_ref(), w.transpose());
+    let left = gram(scaled.as_ref());
+    drop(scaled);
     let polar = refine_polar(product(left.as_ref(), m.as_ref()));
     finite_mat(&polar)?;
     let mut singular_values = sigma;
