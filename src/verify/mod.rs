@@ -382,13 +382,42 @@ pub fn verify_with_progress(
         return Err(VerifyError::Scale { amax, divisor });
     }
     let x0m = kernel::from_nalgebra(&x0);
-    let (polar, singular_values) = polar_reference_mat(&x0m).map_err(VerifyError::Reference)?;
-    // Iterates are held transposed (see `arith::step`), and so is U Vᵀ.
-    let polar_t = kernel::transpose(polar.as_ref());
-    drop(polar);
+    let order: Vec<usize> = (0..steps).map(|t| table.row_index(t, options.beyond)).collect();
+    // The reference is computed side by side with the first run's steps
+    // (see `run`), or here when no run needs it.
+    let mut reference = ReferenceSlot { x0: &x0m, value: None };
     let total = 1 + options.dtypes.len() * (steps + 1);
-    let mut done = 1;
-    progress(done, total);
+    let mut done = 0;
+    let mut outcomes = Vec::with_capacity(options.dtypes.len());
+    for &dtype in &options.dtypes {
+        let mut tick = || {
+            done += 1;
+            progress(done, total);
+        };
+        let restarts = options.gram_restarts.as_deref();
+        let measure = &options.measure;
+        let outcome = match dtype {
+            Dtype::F64 => {
+                let start = kernel::transpose(x0m.as_ref());
+                run(start, &mut reference, &rows64, &order, restarts, measure, |v| v, &mut tick)
+            }
+            Dtype::F32 | Dtype::Bf16 | Dtype::Fp16 => {
+                let storage = dtype.storage().expect("a low-precision arithmetic");
+                let start = kernel::from_nalgebra(&start_f32(&m, &x0, storage, options).transpose());
+                run(start, &mut reference, &rows32, &order, restarts, measure, move |v| storage.round(v), &mut tick)
+            }
+        };
+        outcomes.push((dtype, outcome.map_err(VerifyError::Reference)?));
+    }
+    let singular_values = match reference.value.take() {
+        Some((_, sigma)) => sigma,
+        None => {
+            let (_, sigma) = ReferenceSlot::compute(&x0m).map_err(VerifyError::Reference)?;
+            done += 1;
+            progress(done, total);
+            sigma
+        }
+    };
     let sigma0: Vec<f64> = match &matrix.prescribed {
         Some(s) => s.iter().map(|v| v / amax / divisor).collect(),
         None => singular_values.clone(),
@@ -400,7 +429,6 @@ pub fn verify_with_progress(
             smin / smax
         )
     });
-    let order: Vec<usize> = (0..steps).map(|t| table.row_index(t, options.beyond)).collect();
     // Predictions: the composed polynomial on every true singular value.
     let mut predicted = Vec::with_capacity(steps + 1);
     let mut sig = sigma0.clone();
@@ -412,23 +440,7 @@ pub fn verify_with_progress(
         predicted.push(min_max(&sig));
     }
     let mut runs = Vec::new();
-    for &dtype in &options.dtypes {
-        let mut tick = || {
-            done += 1;
-            progress(done, total);
-        };
-        let restarts = options.gram_restarts.as_deref();
-        let (metrics, mut failure) = match dtype {
-            Dtype::F64 => {
-                let start = kernel::transpose(x0m.as_ref());
-                run(start, &polar_t, &rows64, &order, restarts, &options.measure, |v| v, &mut tick)
-            }
-            Dtype::F32 | Dtype::Bf16 | Dtype::Fp16 => {
-                let storage = dtype.storage().expect("a low-precision arithmetic");
-                let start = kernel::from_nalgebra(&start_f32(&m, &x0, storage, options).transpose());
-                run(start, &polar_t, &rows32, &order, restarts, &options.measure, move |v| storage.round(v), &mut tick)
-            }
-        };
+    for (dtype, (metrics, mut failure)) in outcomes {
         // The scalar prediction overflowing is a failure of the table too.
         let keep = match predicted.iter().position(|p| !(p.0.is_finite() && p.1.is_finite())) {
             Some(t) if metrics.iter().any(|(step, _)| *step >= t) => {
@@ -587,59 +599,210 @@ fn gram_flags(restarts: &[usize], t: usize, steps: usize) -> (bool, bool) {
     (t > 1 && restarts.contains(&(t - 1)), t < steps && !restarts.contains(&t))
 }
 
-/// One arithmetic's run from its normalised start (transposed, as `polar_t`):
-/// every step in `T` with `round` applied to every value formed (identity
-/// for f64 and f32), the iterates `measure` selects measured in f64.
-#[allow(clippy::too_many_arguments)]
-fn run<T: kernel::Real>(
-    start: Mat<T>,
+/// The reference of X₀: (U Vᵀ)ᵀ and σ (descending), once computed.
+struct ReferenceSlot<'a> {
+    x0: &'a Mat<f64>,
+    value: Option<(Mat<f64>, Vec<f64>)>,
+}
+
+impl ReferenceSlot<'_> {
+    /// (U Vᵀ)ᵀ (iterates are held transposed, see `arith::step`) and σ.
+    fn compute(x0: &Mat<f64>) -> Result<(Mat<f64>, Vec<f64>), ReferenceError> {
+        let (polar, sigma) = polar_reference_mat(x0)?;
+        Ok((kernel::transpose(polar.as_ref()), sigma))
+    }
+}
+
+/// Most bytes of iterates kept for measurement while the reference is
+/// still being computed (past it, the run waits for the reference).
+const PENDING_BYTES: usize = 1 << 30;
+
+/// One arithmetic's iteration, advanced a step at a time: X_t (transposed)
+/// and, for the standard iteration, X_t X_tᵀ as the run accumulates it (for
+/// step t + 1; not yet rounded: the step rounds it before use).
+struct Iteration<'a, T: kernel::Real, R> {
+    t: usize,
+    x: Mat<T>,
+    s: Option<Mat<T>>,
+    state: Option<GramState<T>>,
+    rows: &'a [Vec<T>],
+    order: &'a [usize],
+    restarts: Option<&'a [usize]>,
+    round: R,
+}
+
+impl<'a, T: kernel::Real, R: Fn(T) -> T + Copy + Sync> Iteration<'a, T, R> {
+    fn new(start: Mat<T>, rows: &'a [Vec<T>], order: &'a [usize], restarts: Option<&'a [usize]>, round: R) -> Self {
+        let state = restarts.map(|_| GramState::new(start.clone(), round));
+        let mut it = Self { t: 0, x: start, s: None, state, rows, order, restarts, round };
+        it.update_gram();
+        it
+    }
+
+    fn last(&self) -> bool {
+        self.t == self.order.len()
+    }
+
+    fn update_gram(&mut self) {
+        self.s = (self.state.is_none() && !self.last()).then(|| kernel::gram_t(self.x.as_ref()));
+    }
+
+    /// X_t's failure, if it has non-finite entries.
+    fn failure(&self) -> Option<String> {
+        (!kernel::all_finite(&self.x))
+            .then(|| format!("step {}: X_t has non-finite entries (the iteration overflowed)", self.t))
+    }
+
+    /// Step t + 1 (X_t must be finite).
+    fn advance(&mut self) {
+        self.t += 1;
+        let coeffs = &self.rows[self.order[self.t - 1]];
+        self.x = match (&mut self.state, self.restarts, self.s.take()) {
+            (Some(g), Some(r), _) => {
+                let (restart, update_r) = gram_flags(r, self.t, self.order.len());
+                g.step(coeffs, restart, update_r, self.round)
+            }
+            (_, _, Some(gram)) => step(&self.x, &gram, coeffs, self.round),
+            _ => unreachable!("the standard iteration keeps X X^T for its next step"),
+        };
+        if kernel::all_finite(&self.x) {
+            self.update_gram();
+        }
+    }
+
+    /// What a measurement of X_t needs, copied: X_t and, in f64, the run's
+    /// own Gram matrix (the measured one).
+    fn snapshot(&self) -> (usize, Mat<T>, Option<Mat<T>>) {
+        (self.t, self.x.clone(), self.s.clone().filter(|_| T::IS_F64))
+    }
+
+    fn bytes(&self) -> usize {
+        let n = self.x.ncols();
+        (self.x.nrows() * n + if T::IS_F64 { n * n } else { 0 }) * std::mem::size_of::<T>()
+    }
+}
+
+/// Measures X_t (`s`: the run's own Gram matrix, used in f64).
+fn measure_iterate<T: kernel::Real>(
+    x: &Mat<T>,
+    s: Option<&Mat<T>>,
     polar_t: &Mat<f64>,
+) -> Result<Measurement, ReferenceError> {
+    let x64 = kernel::to_f64(x);
+    let s64 = match s {
+        Some(gram) if T::IS_F64 => kernel::to_f64(gram),
+        _ => kernel::gram_t(x64.as_ref()),
+    };
+    metrics(x64, &s64, polar_t)
+}
+
+/// Runs ahead while the reference is computed: steps on, keeping copies of
+/// the iterates to measure (at most `budget` bytes). Stops at the first
+/// iterate it cannot keep (left unprocessed), at a non-finite iterate (its
+/// failure), or after the last. Returns the copies, the failure, and how
+/// many iterates it processed.
+#[allow(clippy::type_complexity)]
+fn run_ahead<T: kernel::Real, R: Fn(T) -> T + Copy + Sync>(
+    it: &mut Iteration<'_, T, R>,
+    measure: &Measure,
+    budget: usize,
+) -> (Vec<(usize, Mat<T>, Option<Mat<T>>)>, Option<String>, usize, bool) {
+    let (mut kept, mut bytes, mut processed) = (Vec::new(), 0, 0);
+    loop {
+        if let Some(why) = it.failure() {
+            return (kept, Some(why), processed, true);
+        }
+        if measure.includes(it.t, it.order.len()) {
+            if bytes + it.bytes() > budget {
+                return (kept, None, processed, false);
+            }
+            bytes += it.bytes();
+            kept.push(it.snapshot());
+        }
+        processed += 1;
+        if it.last() {
+            return (kept, None, processed, true);
+        }
+        it.advance();
+    }
+}
+
+/// One arithmetic's run from its normalised start (transposed, as the
+/// reference): every step in `T` with `round` applied to every value formed
+/// (identity for f64 and f32), the iterates `measure` selects measured in
+/// f64. When the reference is not computed yet, it is computed side by side
+/// with this run's first steps (its eigendecomposition is sequential, so
+/// the steps' products take the other threads).
+///
+/// # Errors
+///
+/// The reference's [`ReferenceError`] (a run's own failures are in the
+/// outcome).
+#[allow(clippy::too_many_arguments)]
+fn run<T: kernel::Real, R: Fn(T) -> T + Copy + Sync + Send>(
+    start: Mat<T>,
+    reference: &mut ReferenceSlot<'_>,
     rows: &[Vec<T>],
     order: &[usize],
     restarts: Option<&[usize]>,
     measure: &Measure,
-    round: impl Fn(T) -> T + Copy + Sync,
+    round: R,
     tick: &mut dyn FnMut(),
-) -> RunOutcome {
-    let mut x = start;
-    let mut s = None;
-    let mut state = restarts.map(|_| GramState::new(x.clone(), round));
+) -> Result<RunOutcome, ReferenceError> {
+    run_with_budget(start, reference, (rows, order, restarts), measure, round, tick, PENDING_BYTES)
+}
+
+/// [`run`] keeping at most `budget` bytes of iterates while the reference
+/// is computed.
+fn run_with_budget<T: kernel::Real, R: Fn(T) -> T + Copy + Sync + Send>(
+    start: Mat<T>,
+    reference: &mut ReferenceSlot<'_>,
+    (rows, order, restarts): (&[Vec<T>], &[usize], Option<&[usize]>),
+    measure: &Measure,
+    round: R,
+    tick: &mut dyn FnMut(),
+    budget: usize,
+) -> Result<RunOutcome, ReferenceError> {
+    let mut it = Iteration::new(start, rows, order, restarts, round);
     let mut out = Vec::with_capacity(measure.count(order.len()));
-    for t in 0..=order.len() {
-        if t > 0 {
-            let coeffs = &rows[order[t - 1]];
-            x = match (&mut state, restarts, s.take()) {
-                (Some(g), Some(r), _) => {
-                    let (restart, update_r) = gram_flags(r, t, order.len());
-                    g.step(coeffs, restart, update_r, round)
-                }
-                (_, _, Some(gram)) => step(&x, &gram, coeffs, round),
-                _ => unreachable!("the standard iteration keeps X X^T for its next step"),
-            };
+    if reference.value.is_none() {
+        let x0 = reference.x0;
+        let (computed, (kept, failure, processed, finished)) =
+            rayon::join(|| ReferenceSlot::compute(x0), || run_ahead(&mut it, measure, budget));
+        reference.value = Some(computed?);
+        // The reference, then what ran ahead.
+        tick();
+        let polar_t = &reference.value.as_ref().expect("set above").0;
+        for _ in 0..processed {
+            tick();
         }
-        if !kernel::all_finite(&x) {
-            return (out, Some(format!("step {t}: X_t has non-finite entries (the iteration overflowed)")));
-        }
-        // X Xᵀ as the run accumulates it, for its next step (not yet
-        // rounded: the step rounds it before use).
-        if state.is_none() && t < order.len() {
-            s = Some(kernel::gram_t(x.as_ref()));
-        }
-        if measure.includes(t, order.len()) {
-            let x64 = kernel::to_f64(&x);
-            // In f64 the run's own Gram matrix is the measured one.
-            let s64 = match &s {
-                Some(gram) if T::IS_F64 => kernel::to_f64(gram),
-                _ => kernel::gram_t(x64.as_ref()),
-            };
-            match metrics(x64, &s64, polar_t) {
+        for (t, x, s) in kept {
+            match measure_iterate(&x, s.as_ref(), polar_t) {
                 Ok(m) => out.push((t, m)),
-                Err(e) => return (out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))),
+                Err(e) => return Ok((out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)")))),
+            }
+        }
+        if failure.is_some() || finished {
+            return Ok((out, failure));
+        }
+    }
+    let polar_t = &reference.value.as_ref().expect("computed above").0;
+    loop {
+        if let Some(why) = it.failure() {
+            return Ok((out, Some(why)));
+        }
+        if measure.includes(it.t, order.len()) {
+            match measure_iterate(&it.x, it.s.as_ref(), polar_t) {
+                Ok(m) => out.push((it.t, m)),
+                Err(e) => return Ok((out, Some(format!("step {}: {e} (X_t overflowed or is not finite)", it.t)))),
             }
         }
         tick();
+        if it.last() {
+            return Ok((out, None));
+        }
+        it.advance();
     }
-    (out, None)
 }
 
 /// The normalised input in a low-precision run, normalised where
@@ -666,5 +829,53 @@ fn start_f32(m: &DMatrix<f64>, x0: &DMatrix<f64>, storage: Storage, options: &Ve
         NormaliseIn::F64 => x0.map(to_storage),
         NormaliseIn::F32 => divide(m.map(|v| v as f32), false),
         NormaliseIn::Dtype => divide(m.map(to_storage), true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever ran ahead of the reference (nothing, some iterates, all of
+    /// them), the run's measurements are the same, and every iterate is
+    /// ticked once, with the reference.
+    #[test]
+    fn running_ahead_of_the_reference_changes_nothing() {
+        let table = crate::rows::CoefficientRows::from_preset(&crate::presets::preset("polar-express-2025").unwrap());
+        let rows: Vec<Vec<f32>> = table.rows_f32().unwrap();
+        let order: Vec<usize> = (0..6).map(|t| table.row_index(t, Beyond::RepeatLast)).collect();
+        let spec =
+            matrix::MatrixSpec { rows: 12, cols: 20, spectrum: matrix::Spectrum::LogUniform, lower: 1e-2, seed: 1 };
+        let m = matrix::generate(&spec, matrix::DEFAULT_MAX_ELEMENTS).unwrap().m;
+        let x0 = kernel::from_nalgebra(&(&m / (m.norm() * 1.01)));
+        let start: Mat<f32> = Mat::from_fn(20, 12, |i, j| crate::verify::arith::round_bf16(x0[(j, i)] as f32));
+        let one = 20 * 12 * 4;
+        let mut outcomes = Vec::new();
+        for measure in [Measure::All, Measure::Last, Measure::Steps(vec![1, 4])] {
+            for budget in [0, one, 3 * one, usize::MAX] {
+                let mut slot = ReferenceSlot { x0: &x0, value: None };
+                let mut ticks = 0;
+                let outcome = run_with_budget(
+                    start.clone(),
+                    &mut slot,
+                    (&rows, &order, None),
+                    &measure,
+                    crate::verify::arith::round_bf16,
+                    &mut || ticks += 1,
+                    budget,
+                )
+                .unwrap();
+                assert!(slot.value.is_some());
+                assert_eq!(ticks, 1 + 7, "{measure:?}, budget {budget}");
+                assert!(outcome.1.is_none());
+                assert_eq!(outcome.0.len(), measure.count(6));
+                outcomes.push((measure.clone(), outcome.0));
+            }
+        }
+        for pair in outcomes.chunks(4) {
+            for o in &pair[1..] {
+                assert_eq!(o, &pair[0]);
+            }
+        }
     }
 }
