@@ -551,25 +551,23 @@ pub struct Measurement {
 ///
 /// [`ReferenceError`] when X is not finite or an eigensolver fails.
 pub fn measure<T: kernel::Real>(xt: &Mat<T>, polar_t: &Mat<f64>) -> Result<Measurement, ReferenceError> {
-    let x64 = kernel::to_f64(xt);
-    let s = kernel::gram_t(x64.as_ref());
-    metrics(x64, &s, polar_t)
+    measure_iterate(xt, None, polar_t)
 }
 
 /// Metrics of X_t, measured in f64 whatever the arithmetic of the run: σ and
 /// the orthogonality error from the eigenvalues of S = X Xᵀ (formed in f64
 /// from X_t's values, so that a run's own rounding of its Gram matrix does
-/// not enter the measurement), the polar errors from D = X − U Vᵀ and the
-/// largest eigenvalue of D Dᵀ. Eigenvalues only, no vectors.
+/// not enter the measurement), the polar errors from D = X − U Vᵀ (formed in
+/// one pass from X_t's values) and D Dᵀ: its largest eigenvalue, and its
+/// trace ‖D‖_F². Eigenvalues only, no vectors.
 ///
-/// `xt` and `polar_t` are Xᵀ and (U Vᵀ)ᵀ; `xt` is consumed as the buffer of
-/// D.
-fn metrics(xt: Mat<f64>, s: &Mat<f64>, polar_t: &Mat<f64>) -> Result<Measurement, ReferenceError> {
+/// `xt` and `polar_t` are Xᵀ and (U Vᵀ)ᵀ.
+fn metrics<T: kernel::Real>(xt: &Mat<T>, s: &Mat<f64>, polar_t: &Mat<f64>) -> Result<Measurement, ReferenceError> {
     let n = xt.ncols();
-    let mut d = xt;
-    kernel::zip_in_place(&mut d, polar_t, |a, b| a - b);
-    let d_frob2 = d.squared_norm_l2();
+    let d = kernel::difference_f64(xt, polar_t);
     let d_gram = kernel::gram_t(d.as_ref());
+    drop(d);
+    let d_frob2: f64 = (0..n).map(|i| d_gram[(i, i)]).sum();
     // A finite iterate can still square past f64's range: no eigensolver on
     // infinities, a failed run instead.
     if !(kernel::all_finite(s) && kernel::all_finite(&d_gram)) {
@@ -688,12 +686,13 @@ fn measure_iterate<T: kernel::Real>(
     s: Option<&Mat<T>>,
     polar_t: &Mat<f64>,
 ) -> Result<Measurement, ReferenceError> {
-    let x64 = kernel::to_f64(x);
     let s64 = match s {
         Some(gram) if T::IS_F64 => kernel::to_f64(gram),
-        _ => kernel::gram_t(x64.as_ref()),
+        // In f64 the Gram matrix of X's values is the product in T itself.
+        _ if T::IS_F64 => kernel::to_f64(&kernel::gram_t(x.as_ref())),
+        _ => kernel::gram_t(kernel::to_f64(x).as_ref()),
     };
-    metrics(x64, &s64, polar_t)
+    metrics(x, &s64, polar_t)
 }
 
 /// Runs ahead while the reference is computed: steps on, keeping copies of
