@@ -455,6 +455,31 @@ fn run_writes_verification_reports_from_the_config_section() {
     );
 }
 
+/// `verify.measure` in a run config: the report holds the measured steps
+/// only, and the figures drawn from it (convergence, singular values) take
+/// them by number.
+#[test]
+fn run_measures_the_steps_its_config_names_and_draws_them() {
+    let dir = TempDir::new().unwrap();
+    let config = dir.path().join("m.yaml");
+    std::fs::write(
+        &config,
+        "name: m\ndegree: 5\nsteps: 4\nlower: 1e-3\nverify:\n  shape: 16x32\n  dtypes: [f64, bf16]\n  measure: 3, 0\n",
+    )
+    .unwrap();
+    let (out, plots) = (dir.path().join("out"), dir.path().join("plots"));
+    bin().arg("run").arg(&config).arg("--out").arg(&out).arg("--plots-out").arg(&plots).arg("--quiet").assert().success();
+    let report = common::read_json(&out.join("m.verify.json"));
+    for run in report["runs"].as_array().unwrap() {
+        let steps: Vec<u64> = run["steps"].as_array().unwrap().iter().map(|m| m["step"].as_u64().unwrap()).collect();
+        assert_eq!(steps, [0, 3], "{}", run["dtype"]);
+    }
+    for figure in ["convergence.png", "singular_values.png"] {
+        let path = plots.join("m").join(figure);
+        assert!(std::fs::metadata(&path).map(|m| m.len() > 0).unwrap_or(false), "{} missing", path.display());
+    }
+}
+
 /// Regression: a verification of an Adam table labelled it "greedy minimax"
 /// (the document adapter did not look at the method).
 #[test]
