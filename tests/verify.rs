@@ -464,11 +464,20 @@ fn run_measures_the_steps_its_config_names_and_draws_them() {
     let config = dir.path().join("m.yaml");
     std::fs::write(
         &config,
-        "name: m\ndegree: 5\nsteps: 4\nlower: 1e-3\nverify:\n  shape: 16x32\n  dtypes: [f64, bf16]\n  measure: 3, 0\n",
+        "name: m\ndegree: 5\nsteps: 4\nlower: 1e-3\nverify:\n  shape: 16x32\n  dtypes: [f64, bf16]\n  measure: 3, 0\nplots:\n  kinds: [convergence, singular_values]\n  formats: [png]\n",
     )
     .unwrap();
     let (out, plots) = (dir.path().join("out"), dir.path().join("plots"));
-    bin().arg("run").arg(&config).arg("--out").arg(&out).arg("--plots-out").arg(&plots).arg("--quiet").assert().success();
+    bin()
+        .arg("run")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .arg("--plots-out")
+        .arg(&plots)
+        .arg("--quiet")
+        .assert()
+        .success();
     let report = common::read_json(&out.join("m.verify.json"));
     for run in report["runs"].as_array().unwrap() {
         let steps: Vec<u64> = run["steps"].as_array().unwrap().iter().map(|m| m["step"].as_u64().unwrap()).collect();
