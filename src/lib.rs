@@ -92,4 +92,4 @@ pub use rows::CoefficientRows;
 pub use schedule::{Schedule, ScheduleSpec, greedy};
 pub use solve::{SolveError, solve};
 pub use table::TableDoc;
-pub use verify::{VerifyOptions, VerifyReport, verify};
+pub use verify::{Measure, VerifyOptions, VerifyReport, verify};
