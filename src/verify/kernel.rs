@@ -120,21 +120,7 @@ pub fn gram<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
 /// `X Xᵀ` from `xt` = Xᵀ (m×n, column-major): the lower triangle computed
 /// once, mirrored to a full n×n matrix.
 pub fn gram_t<T: Real>(xt: MatRef<'_, T>) -> Mat<T> {
-    let n = xt.ncols();
-    let mut out = Mat::zeros(n, n);
-    triangular_matmul(
-        out.as_mut(),
-        BlockStructure::TriangularLower,
-        Accum::Replace,
-        xt.transpose(),
-        BlockStructure::Rectangular,
-        xt,
-        BlockStructure::Rectangular,
-        T::ONE,
-        par(),
-    );
-    mirror_lower(&mut out);
-    out
+    symmetric_product(xt.transpose(), xt)
 }
 
 /// `A²` of a symmetric `a` (exactly symmetric as stored, e.g. a [`gram_t`]
@@ -144,16 +130,22 @@ pub fn gram_t<T: Real>(xt: MatRef<'_, T>) -> Mat<T> {
 /// operands are `a` itself, column-major (Aᵀ = A), which faer's kernel
 /// reads fastest.
 pub fn symmetric_square<T: Real>(a: MatRef<'_, T>) -> Mat<T> {
-    let n = a.nrows();
-    assert_eq!(n, a.ncols(), "symmetric_square: a square matrix");
+    assert_eq!(a.nrows(), a.ncols(), "symmetric_square: a square matrix");
+    symmetric_product(a, a)
+}
+
+/// `lhs · rhs` for a product known to be symmetric: the lower triangle
+/// computed, then mirrored.
+fn symmetric_product<T: Real>(lhs: MatRef<'_, T>, rhs: MatRef<'_, T>) -> Mat<T> {
+    let n = lhs.nrows();
     let mut out = Mat::zeros(n, n);
     triangular_matmul(
         out.as_mut(),
         BlockStructure::TriangularLower,
         Accum::Replace,
-        a,
+        lhs,
         BlockStructure::Rectangular,
-        a,
+        rhs,
         BlockStructure::Rectangular,
         T::ONE,
         par(),

@@ -695,35 +695,51 @@ fn measure_iterate<T: kernel::Real>(
     metrics(x, &s64, polar_t)
 }
 
+/// What ran ahead of the reference: copies of the iterates to measure
+/// (step, X_t, the run's Gram matrix in f64), how many iterates were
+/// processed, and how it stopped.
+struct Ahead<T: kernel::Real> {
+    kept: Vec<(usize, Mat<T>, Option<Mat<T>>)>,
+    processed: usize,
+    /// The run's failure at a non-finite iterate.
+    failure: Option<String>,
+    /// Whether the last iterate was processed (or the run failed).
+    finished: bool,
+}
+
 /// Runs ahead while the reference is computed: steps on, keeping copies of
 /// the iterates to measure (at most `budget` bytes). Stops at the first
 /// iterate it cannot keep (left unprocessed), at a non-finite iterate (its
-/// failure), or after the last. Returns the copies, the failure, and how
-/// many iterates it processed.
-#[allow(clippy::type_complexity)]
+/// failure), or after the last.
 fn run_ahead<T: kernel::Real, R: Fn(T) -> T + Copy + Sync>(
     it: &mut Iteration<'_, T, R>,
     measure: &Measure,
     budget: usize,
-) -> (Vec<(usize, Mat<T>, Option<Mat<T>>)>, Option<String>, usize, bool) {
-    let (mut kept, mut bytes, mut processed) = (Vec::new(), 0, 0);
+) -> Ahead<T> {
+    let mut ahead = Ahead { kept: Vec::new(), processed: 0, failure: None, finished: false };
+    let mut bytes = 0;
     loop {
         if let Some(why) = it.failure() {
-            return (kept, Some(why), processed, true);
+            return Ahead { failure: Some(why), finished: true, ..ahead };
         }
         if measure.includes(it.t, it.order.len()) {
             if bytes + it.bytes() > budget {
-                return (kept, None, processed, false);
+                return ahead;
             }
             bytes += it.bytes();
-            kept.push(it.snapshot());
+            ahead.kept.push(it.snapshot());
         }
-        processed += 1;
+        ahead.processed += 1;
         if it.last() {
-            return (kept, None, processed, true);
+            return Ahead { finished: true, ..ahead };
         }
         it.advance();
     }
+}
+
+/// The failure of a run whose iterate at step `t` could not be measured.
+fn unmeasurable(t: usize, e: ReferenceError) -> Option<String> {
+    Some(format!("step {t}: {e} (X_t overflowed or is not finite)"))
 }
 
 /// One arithmetic's run from its normalised start (transposed, as the
@@ -766,23 +782,22 @@ fn run_with_budget<T: kernel::Real, R: Fn(T) -> T + Copy + Sync + Send>(
     let mut out = Vec::with_capacity(measure.count(order.len()));
     if reference.value.is_none() {
         let x0 = reference.x0;
-        let (computed, (kept, failure, processed, finished)) =
-            rayon::join(|| ReferenceSlot::compute(x0), || run_ahead(&mut it, measure, budget));
+        let (computed, ahead) = rayon::join(|| ReferenceSlot::compute(x0), || run_ahead(&mut it, measure, budget));
         reference.value = Some(computed?);
         // The reference, then what ran ahead.
         tick();
         let polar_t = &reference.value.as_ref().expect("set above").0;
-        for _ in 0..processed {
+        for _ in 0..ahead.processed {
             tick();
         }
-        for (t, x, s) in kept {
+        for (t, x, s) in ahead.kept {
             match measure_iterate(&x, s.as_ref(), polar_t) {
                 Ok(m) => out.push((t, m)),
-                Err(e) => return Ok((out, Some(format!("step {t}: {e} (X_t overflowed or is not finite)")))),
+                Err(e) => return Ok((out, unmeasurable(t, e))),
             }
         }
-        if failure.is_some() || finished {
-            return Ok((out, failure));
+        if ahead.finished {
+            return Ok((out, ahead.failure));
         }
     }
     let polar_t = &reference.value.as_ref().expect("computed above").0;
@@ -793,7 +808,7 @@ fn run_with_budget<T: kernel::Real, R: Fn(T) -> T + Copy + Sync + Send>(
         if measure.includes(it.t, order.len()) {
             match measure_iterate(&it.x, it.s.as_ref(), polar_t) {
                 Ok(m) => out.push((it.t, m)),
-                Err(e) => return Ok((out, Some(format!("step {}: {e} (X_t overflowed or is not finite)", it.t)))),
+                Err(e) => return Ok((out, unmeasurable(it.t, e))),
             }
         }
         tick();
