@@ -32,6 +32,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
 
+/// The binary's allocator (huge pages on large buffers, as numpy has).
+#[global_allocator]
+static ALLOC: polar_coeffs::memory::HugePageAlloc = polar_coeffs::memory::HugePageAlloc;
+
 const COEFFS: [f64; 3] = [3.4445, -4.7750, 2.0315];
 
 fn shapes() -> Vec<(usize, usize)> {

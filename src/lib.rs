@@ -48,6 +48,7 @@
 //! documents, emitters and verification.
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod adam;
 pub mod app;
@@ -64,6 +65,9 @@ pub mod emit;
 pub mod figures;
 pub mod ident;
 pub mod io;
+// The one module with `unsafe` code (a global allocator); everywhere else it is denied.
+#[allow(unsafe_code)]
+pub mod memory;
 pub mod names;
 pub mod normalise;
 pub mod operators;

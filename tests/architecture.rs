@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first, and the top-level modules in each.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("base", &["precision", "poly", "presets", "rows", "ident", "names", "normalise", "io", "progress"]),
+    ("base", &["precision", "poly", "presets", "rows", "ident", "names", "normalise", "io", "progress", "memory"]),
     (
         "engines",
         &[
