@@ -34,18 +34,39 @@ const MAX_SWEEPS_PER_EIGENVALUE: usize = 30;
 /// is read), or `None` when the tridiagonal QR iteration does not converge
 /// or `a` holds non-finite entries.
 pub fn symmetric_eigenvalues(a: MatRef<'_, f64>) -> Option<Vec<f64>> {
+    let (d, e) = tridiagonal(a)?;
+    tridiagonal_eigenvalues(d, e)
+}
+
+/// The eigenvalues of the given ascending ranks (0 is the smallest) of the
+/// symmetric matrix `a` (its lower triangle is read), from its two-stage
+/// tridiagonal form by bisection ([`tridiagonal_selected`]); `None` when
+/// `a` holds non-finite entries.
+pub fn symmetric_eigenvalues_selected(a: MatRef<'_, f64>, ranks: &[usize]) -> Option<Vec<f64>> {
+    let (d, e) = tridiagonal(a)?;
+    Some(tridiagonal_selected(&d, &e, ranks))
+}
+
+/// Stages 1 and 2: the diagonal and subdiagonal of a tridiagonal matrix
+/// orthogonally similar to the symmetric `a` (its lower triangle is read),
+/// or `None` when `a` holds non-finite entries.
+pub fn tridiagonal(a: MatRef<'_, f64>) -> Option<(Vec<f64>, Vec<f64>)> {
     let n = a.nrows();
-    assert_eq!(n, a.ncols(), "symmetric_eigenvalues: the matrix is not square");
+    assert_eq!(n, a.ncols(), "symmetric eigenvalues: the matrix is not square");
     // Every stage reads the lower triangle only.
-    if !(0..n).all(|j| a.col(j).iter().skip(j).all(|v| v.is_finite())) {
+    if !lower_is_finite(a) {
         return None;
     }
     let mut m = a.to_owned();
     to_band(&mut m, BAND);
     let mut band = Band::from_lower(&m, 2 * BAND);
     drop(m);
-    let (d, e) = band_to_tridiagonal(&mut band, BAND);
-    tridiagonal_eigenvalues(d, e)
+    Some(band_to_tridiagonal(&mut band, BAND))
+}
+
+/// Whether the lower triangle of `a` is finite.
+pub fn lower_is_finite(a: MatRef<'_, f64>) -> bool {
+    (0..a.ncols()).all(|j| a.col(j).iter().skip(j).all(|v| v.is_finite()))
 }
 
 /// Stage 1: reduces the symmetric `a` (its lower triangle is read and
@@ -348,6 +369,93 @@ pub fn tridiagonal_eigenvalues(mut d: Vec<f64>, mut e: Vec<f64>) -> Option<Vec<f
     Some(d)
 }
 
+/// Most bisection steps per eigenvalue: more than enough to go from the
+/// Gershgorin interval (width at most 6 after scaling) to adjacent doubles
+/// anywhere above the subnormals (about 1080 halvings); the stopping rule of
+/// [`tridiagonal_selected`] ends long before.
+const MAX_BISECTIONS: usize = 1100;
+
+/// The eigenvalues of the given ascending ranks (0 is the smallest) of the
+/// symmetric tridiagonal matrix with finite diagonal `d` and subdiagonal `e`
+/// (len(e) = len(d) − 1), each by bisection on Sturm counts, in the order
+/// the ranks are given.
+///
+/// The matrix is first scaled by a power of two (exact) so that its largest
+/// entry is in [1/2, 1) and no square overflows or underflows to
+/// uselessness. The count of eigenvalues below x runs the LDLᵀ recurrence
+/// qᵢ = dᵢ − x − eᵢ₋₁²/qᵢ₋₁ with a pivot of magnitude below `pivmin`
+/// replaced by −`pivmin` (as LAPACK's `dstebz`, `pivmin` = the smallest
+/// normal f64 times max(1, max eᵢ²)). An eigenvalue is bracketed until the
+/// bracket is narrower than ε·‖T‖ (absolute, ‖T‖ the larger Gershgorin
+/// bound in magnitude: what any backward-stable solver resolves) or than
+/// 2ε times its larger end (relative), then returned as the bracket's
+/// midpoint. Agreement with [`tridiagonal_eigenvalues`] within a small
+/// multiple of nε‖T‖ is tested below.
+///
+/// Panics when a rank is not below len(d).
+pub fn tridiagonal_selected(d: &[f64], e: &[f64], ranks: &[usize]) -> Vec<f64> {
+    let n = d.len();
+    assert_eq!(e.len(), n.saturating_sub(1), "tridiagonal_selected: len(e) must be len(d) - 1");
+    assert!(ranks.iter().all(|&k| k < n), "tridiagonal_selected: rank past the order {n}");
+    let big = d.iter().chain(e).fold(0.0f64, |m, v| m.max(v.abs()));
+    if big == 0.0 {
+        return vec![0.0; ranks.len()];
+    }
+    // 2^-k with big·2^-k in [1/2, 1) (k kept above -1000 so that 2^-k is
+    // finite): exact, and undone exactly at the end. The scaled eigenvalues
+    // are at most 3 in magnitude; one whose true value is beyond f64's range
+    // comes back infinite.
+    let exponent = (big.log2().floor() as i32 + 1).max(-1000);
+    let scale = 2f64.powi(-exponent);
+    let d: Vec<f64> = d.iter().map(|v| v * scale).collect();
+    let e2: Vec<f64> = e.iter().map(|v| (v * scale) * (v * scale)).collect();
+    let pivmin = f64::MIN_POSITIVE * e2.iter().fold(1.0f64, |m, &v| m.max(v));
+    let below = |x: f64| -> usize {
+        let mut count = 0;
+        let mut q = 1.0;
+        for (i, &di) in d.iter().enumerate() {
+            q = if i == 0 { di - x } else { di - x - e2[i - 1] / q };
+            if q.abs() < pivmin {
+                q = -pivmin;
+            }
+            count += usize::from(q < 0.0);
+        }
+        count
+    };
+    // Gershgorin bounds, widened by the count's rounding (as `dstebz`).
+    let (mut lo0, mut hi0) = (f64::INFINITY, f64::NEG_INFINITY);
+    for i in 0..n {
+        let r = if i > 0 { e[i - 1].abs() * scale } else { 0.0 } + if i + 1 < n { e[i].abs() * scale } else { 0.0 };
+        lo0 = lo0.min(d[i] - r);
+        hi0 = hi0.max(d[i] + r);
+    }
+    let norm = lo0.abs().max(hi0.abs());
+    let fudge = 2.1 * (n as f64 * f64::EPSILON * norm + 2.0 * pivmin);
+    lo0 -= fudge;
+    hi0 += fudge;
+    let absolute = f64::EPSILON * norm;
+    ranks
+        .iter()
+        .map(|&k| {
+            // Invariant: below(lo) ≤ k < below(hi).
+            let (mut lo, mut hi) = (lo0, hi0);
+            for _ in 0..MAX_BISECTIONS {
+                let mid = lo + (hi - lo) / 2.0;
+                let width = hi - lo;
+                if mid <= lo || mid >= hi || width <= absolute || width <= 2.0 * f64::EPSILON * lo.abs().max(hi.abs()) {
+                    break;
+                }
+                if below(mid) > k {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            (lo + (hi - lo) / 2.0) / scale
+        })
+        .collect()
+}
+
 /// One implicit symmetric QR step with Wilkinson's shift on an unreduced
 /// tridiagonal block (diagonal `d`, subdiagonal `e`, len(e) = len(d) − 1).
 fn qr_step(d: &mut [f64], e: &mut [f64]) {
@@ -502,6 +610,108 @@ mod tests {
         // At this size the products run in parallel: still the same bits.
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         assert_eq!(got, one.install(|| symmetric_eigenvalues(s.as_ref()).unwrap()));
+    }
+
+    /// Bisection against the tridiagonal QR iteration, every rank, on the
+    /// tridiagonal form of random matrices, and the ranks in any order.
+    #[test]
+    fn bisection_agrees_with_the_qr_iteration() {
+        for (n, seed) in [(1, 61), (2, 62), (3, 63), (17, 64), (100, 65), (257, 66)] {
+            let a = random_symmetric(n, seed);
+            let (d, e) = tridiagonal(a.as_ref()).unwrap();
+            let all: Vec<usize> = (0..n).collect();
+            assert_close(&a, &tridiagonal_selected(&d, &e, &all), &format!("n = {n}"));
+            let qr = tridiagonal_eigenvalues(d.clone(), e.clone()).unwrap();
+            let picked = [n - 1, 0, n / 2];
+            let got = tridiagonal_selected(&d, &e, &picked);
+            let bound = 4.0 * n as f64 * f64::EPSILON * a.norm_l2();
+            for (&k, g) in picked.iter().zip(&got) {
+                assert!((g - qr[k]).abs() <= bound, "n = {n}: rank {k}: {g:e} against {:e}", qr[k]);
+            }
+        }
+    }
+
+    /// Closed forms and exact cases: the second-difference matrix, zero,
+    /// a multiple eigenvalue, a diagonal (e = 0), and a Gram matrix with a
+    /// zero eigenvalue (rank-deficient) resolved to ε‖T‖.
+    #[test]
+    fn bisection_on_known_spectra() {
+        let n = 60;
+        let d = vec![2.0; n];
+        let e = vec![-1.0; n - 1];
+        let ranks = [0, 1, n / 2, n - 1];
+        for (&k, g) in ranks.iter().zip(tridiagonal_selected(&d, &e, &ranks)) {
+            let exact = 2.0 - 2.0 * (std::f64::consts::PI * (k + 1) as f64 / (n + 1) as f64).cos();
+            assert!((g - exact).abs() <= 4.0 * f64::EPSILON * 4.0, "rank {k}: {g} against {exact}");
+        }
+        assert_eq!(tridiagonal_selected(&[0.0; 5], &[0.0; 4], &[0, 4]), vec![0.0, 0.0]);
+        let ones = tridiagonal_selected(&[1.0; 7], &[0.0; 6], &[0, 3, 6]);
+        assert!(ones.iter().all(|&v| (v - 1.0).abs() <= 2.0 * f64::EPSILON), "{ones:?}");
+        let diag = tridiagonal_selected(&[3.0, -1.0, 2.0, 0.5], &[0.0; 3], &[0, 1, 2, 3]);
+        for (g, w) in diag.iter().zip([-1.0, 0.5, 2.0, 3.0]) {
+            assert!((g - w).abs() <= 4.0 * f64::EPSILON * 3.0, "{diag:?}");
+        }
+        // X Xᵀ of a 40 × 25 X: 15 zero eigenvalues.
+        let mut rng = ChaCha8Rng::seed_from_u64(67);
+        let x = Mat::from_fn(40, 25, |_, _| rng.sample::<f64, _>(StandardNormal));
+        let mut g = Mat::<f64>::zeros(40, 40);
+        matmul(g.as_mut(), Accum::Replace, x.as_ref(), x.transpose(), 1.0, Par::Seq);
+        let (d, e) = tridiagonal(g.as_ref()).unwrap();
+        let got = tridiagonal_selected(&d, &e, &[0, 14, 15, 39]);
+        let want = faer_eigenvalues(&g);
+        let bound = 4.0 * 40.0 * f64::EPSILON * g.norm_l2();
+        for (g, k) in got.iter().zip([0, 14, 15, 39]) {
+            assert!((g - want[k]).abs() <= bound, "rank {k}: {g:e} against {:e}", want[k]);
+        }
+        assert!(got[1].abs() <= bound && got[2] > 1.0, "{got:?}");
+    }
+
+    /// Scaling by a power of two scales the bisection's answers exactly, up
+    /// to the extremes of the exponent range (no overflow in eᵢ², no loss to
+    /// underflow).
+    #[test]
+    fn bisection_is_scale_invariant() {
+        let a = random_symmetric(50, 68);
+        let (d, e) = tridiagonal(a.as_ref()).unwrap();
+        let ranks = [0, 25, 49];
+        let base = tridiagonal_selected(&d, &e, &ranks);
+        for p in [-1000, -600, 600, 1015] {
+            let f = 2f64.powi(p);
+            let ds: Vec<f64> = d.iter().map(|v| v * f).collect();
+            let es: Vec<f64> = e.iter().map(|v| v * f).collect();
+            let got = tridiagonal_selected(&ds, &es, &ranks);
+            for (g, b) in got.iter().zip(&base) {
+                assert_eq!(*g, b * f, "2^{p}");
+            }
+        }
+    }
+
+    /// The kernel's selected eigenvalues, below and at the two-stage
+    /// threshold, against the full spectra.
+    #[test]
+    fn selected_eigenvalues_of_the_kernel() {
+        for (n, seed) in [(1, 71), (2, 72), (300, 73)] {
+            let a = random_symmetric(n, seed);
+            let ranks = [0, n / 2, n - 1];
+            let got = crate::verify::kernel::symmetric_eigenvalues_selected(a.as_ref(), &ranks).unwrap();
+            let want = faer_eigenvalues(&a);
+            let bound = 4.0 * n as f64 * f64::EPSILON * a.norm_l2();
+            for (&k, g) in ranks.iter().zip(&got) {
+                assert!((g - want[k]).abs() <= bound, "n = {n}: rank {k}: {g:e} against {:e}", want[k]);
+            }
+        }
+        let n = crate::verify::kernel::TWO_STAGE_MIN;
+        let a = random_symmetric(n, 74);
+        let ranks = [0, n / 2, n - 1];
+        let got = crate::verify::kernel::symmetric_eigenvalues_selected(a.as_ref(), &ranks).unwrap();
+        let all = symmetric_eigenvalues(a.as_ref()).unwrap();
+        let bound = 4.0 * n as f64 * f64::EPSILON * a.norm_l2();
+        for (&k, g) in ranks.iter().zip(&got) {
+            assert!((g - all[k]).abs() <= bound, "n = {n}: rank {k}: {g:e} against {:e}", all[k]);
+        }
+        let mut bad = random_symmetric(10, 75);
+        bad[(4, 2)] = f64::INFINITY;
+        assert!(crate::verify::kernel::symmetric_eigenvalues_selected(bad.as_ref(), &[0]).is_none());
     }
 
     #[test]

@@ -11,8 +11,9 @@
 //! chasing), deterministic in the same way; faer's own symmetric
 //! eigensolver sums in an order that depends on its thread count, so it runs
 //! sequentially, for smaller eigenvalue problems and for the eigenvectors the
-//! reference needs ([`symmetric_eigen`]). The two eigenvalue problems of a
-//! step are solved side by side ([`symmetric_eigenvalues_pair`]).
+//! reference needs ([`symmetric_eigen`]). A measurement needs four
+//! eigenvalues of two matrices: it reduces both to tridiagonal form side by
+//! side and bisects for those four ([`symmetric_eigenvalues_selected_pair`]).
 //!
 //! **Cost.** `X Xᵀ` (n×m, n ≤ m) computes only the lower triangle (n²m
 //! flops, half a general product's 2n²m), then mirrors it; so does `A·A`
@@ -275,10 +276,51 @@ pub fn symmetric_eigenvalues(s: MatRef<'_, f64>) -> Option<Vec<f64>> {
     }
 }
 
-/// The eigenvalues of two symmetric matrices, computed side by side (each
+/// The eigenvalues of the given ascending ranks (0 is the smallest) of a
+/// symmetric matrix (its lower triangle is read), or `None` when it is not
+/// finite: its tridiagonal form (faer's one-stage reduction, sequential,
+/// below [`TWO_STAGE_MIN`]; the two-stage one from there on), then
+/// bisection for those eigenvalues only
+/// ([`super::eigenvalues::tridiagonal_selected`]), where the full spectrum
+/// by tridiagonal QR costs a quarter of the one-stage solve at order 1024.
+pub fn symmetric_eigenvalues_selected(s: MatRef<'_, f64>, ranks: &[usize]) -> Option<Vec<f64>> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::evd::tridiag;
+    let n = s.nrows();
+    assert_eq!(n, s.ncols(), "symmetric eigenvalues: the matrix is not square");
+    if n >= TWO_STAGE_MIN {
+        return super::eigenvalues::symmetric_eigenvalues_selected(s, ranks);
+    }
+    if !super::eigenvalues::lower_is_finite(s) {
+        return None;
+    }
+    let mut t = s.to_owned();
+    if n > 1 {
+        let block = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
+        let mut householder = Mat::<f64>::zeros(block, n - 1);
+        let mut scratch = MemBuffer::new(tridiag::tridiag_in_place_scratch::<f64>(n, Par::Seq, Default::default()));
+        tridiag::tridiag_in_place(
+            t.as_mut(),
+            householder.as_mut(),
+            Par::Seq,
+            MemStack::new(&mut scratch),
+            Default::default(),
+        );
+    }
+    let d: Vec<f64> = (0..n).map(|i| t[(i, i)]).collect();
+    let e: Vec<f64> = (1..n).map(|i| t[(i, i - 1)]).collect();
+    Some(super::eigenvalues::tridiagonal_selected(&d, &e, ranks))
+}
+
+/// [`symmetric_eigenvalues_selected`] of two matrices, side by side (each
 /// one's products on the threads the other leaves free).
-pub fn symmetric_eigenvalues_pair(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
-    rayon::join(|| symmetric_eigenvalues(a), || symmetric_eigenvalues(b))
+pub fn symmetric_eigenvalues_selected_pair(
+    a: MatRef<'_, f64>,
+    a_ranks: &[usize],
+    b: MatRef<'_, f64>,
+    b_ranks: &[usize],
+) -> (Option<Vec<f64>>, Option<Vec<f64>>) {
+    rayon::join(|| symmetric_eigenvalues_selected(a, a_ranks), || symmetric_eigenvalues_selected(b, b_ranks))
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix.
