@@ -77,7 +77,7 @@ fn units(c: &mut Criterion) {
         for (name, storage) in [("f32", Storage::F32), ("bf16", Storage::Bf16), ("fp16", Storage::Fp16)] {
             let x = map(&x32, |v| storage.round(v));
             group.bench_function(format!("step/{name}"), |b| {
-                b.iter(|| step(black_box(&x), &gram_t(x.as_ref()), &c32, move |v| storage.round(v)));
+                b.iter(|| step(black_box(&x), &gram_t(x.as_ref()), &c32, storage));
             });
         }
         group.bench_function("measure/f64", |b| b.iter(|| measure(black_box(&x64), &polar).unwrap()));

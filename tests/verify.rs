@@ -11,7 +11,7 @@ use nalgebra::DMatrix;
 use polar_coeffs::config::Config;
 use polar_coeffs::presets::preset;
 use polar_coeffs::rows::CoefficientRows;
-use polar_coeffs::verify::arith::{Storage, round_bf16, round_fp16, step_f32};
+use polar_coeffs::verify::arith::{Storage, round_bf16, round_fp16, step_f32, step_f64};
 use polar_coeffs::verify::matrix::{DEFAULT_MAX_ELEMENTS, MatrixSpec, Spectrum, generate, read_npy};
 use polar_coeffs::verify::{Dtype, VerifyOptions, verify};
 use predicates::prelude::*;
@@ -174,6 +174,74 @@ fn fp16_overflow_is_a_failed_run() {
 #[test]
 fn bf16_emulation_matches_a_plain_implementation() {
     emulation_matches_plain(Storage::Bf16, round_bf16, naive_bf16_step, 8, f32::MIN_POSITIVE);
+}
+
+/// How far a step in native f32 or f64 may be from the same step in exact
+/// arithmetic, in units of the type's ε times the largest term an output
+/// sums (|a|·max|X| or n·max|B|·max|X|): each output passes through at
+/// most about 3n + 4 roundings of values no larger than that (A, A², B,
+/// B·X, a·X and the sum), n ≤ 9 here.
+const NATIVE_STEP_EPS_UNITS: f64 = 64.0;
+
+/// A step in f64 written the plain way, as the exact reference of the
+/// native steps (degree 5 in the Muon order, Horner beyond).
+fn plain_f64_step(x: &DMatrix<f64>, coeffs: &[f64]) -> (DMatrix<f64>, f64) {
+    let a = x * x.transpose();
+    let q = coeffs.len() - 1;
+    let b = if q == 2 {
+        &a * coeffs[1] + (&a * &a) * coeffs[2]
+    } else {
+        let mut b = &a * coeffs[q];
+        for &ck in coeffs[1..q].iter().rev() {
+            b = &a * &b + &a * ck;
+        }
+        b
+    };
+    let scale = (coeffs[0].abs() * x.amax()).max(x.nrows() as f64 * b.amax() * x.amax());
+    (x * coeffs[0] + &b * x, scale)
+}
+
+/// f64 and f32 steps (nothing emulated: the product accumulates onto a·X)
+/// against the plain f64 step on the same values, degree 5 and 7.
+#[test]
+fn native_steps_match_a_plain_implementation() {
+    let degree5 = [3.4445, -4.7750, 2.0315];
+    let degree7 = [3.0, -3.2, 1.6, -0.3];
+    for ((n, m, seed), coeffs) in
+        [(3, 5, 1u64), (4, 4, 2), (9, 6, 3)].into_iter().flat_map(|s| [(s, &degree5[..]), (s, &degree7[..])])
+    {
+        let spec = MatrixSpec { rows: n, cols: m, spectrum: Spectrum::Gaussian, lower: 0.5, seed };
+        let x64 = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;
+        let x32: DMatrix<f64> = x64.map(|v| f64::from(v as f32));
+        for (x, eps, name) in [(&x64, f64::EPSILON, "f64"), (&x32, f64::from(f32::EPSILON), "f32")] {
+            let (want, scale) = plain_f64_step(x, coeffs);
+            let got: DMatrix<f64> = if name == "f64" {
+                let xt = faer::Mat::from_fn(m, n, |j, i| x[(i, j)]);
+                let out = step_f64(&xt, &polar_coeffs::verify::kernel::gram_t(xt.as_ref()), coeffs);
+                DMatrix::from_fn(n, m, |i, j| out[(j, i)])
+            } else {
+                let xt = faer::Mat::from_fn(m, n, |j, i| x[(i, j)] as f32);
+                let c32: Vec<f32> = coeffs.iter().map(|&c| c as f32).collect();
+                let out = step_f32(&xt, &polar_coeffs::verify::kernel::gram_t(xt.as_ref()), &c32, Storage::F32);
+                // The f32 coefficients are part of the arithmetic: compare
+                // with the plain step on them.
+                DMatrix::from_fn(n, m, |i, j| f64::from(out[(j, i)]))
+            };
+            let want = if name == "f32" {
+                let c: Vec<f64> = coeffs.iter().map(|&c| f64::from(c as f32)).collect();
+                plain_f64_step(x, &c).0
+            } else {
+                want
+            };
+            let bound = NATIVE_STEP_EPS_UNITS * eps * scale;
+            let worst = (&got - &want).amax();
+            assert!(
+                worst <= bound,
+                "{name} {n}x{m} degree {}: off by {worst:e} (bound {bound:e})",
+                2 * coeffs.len() - 1
+            );
+        }
+    }
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use faer::Mat;
 use nalgebra::DMatrix;
 
-use super::kernel::{Real, map, map_in_place, product, symmetric_square, transpose, zip_in_place};
+use super::kernel::{Real, map, map_in_place, product, product_add, symmetric_square, transpose, zip_in_place};
 pub use super::kernel::{gram, gram_t};
 
 /// The arithmetic a table is applied in.
@@ -153,6 +153,44 @@ impl Storage {
     }
 }
 
+/// How a step rounds each value it forms: [`Exact`] (nothing beyond the
+/// arithmetic's own rounding: f64, and f32 as [`Storage::F32`]) or an
+/// emulated [`Storage`].
+pub trait Rounding<T>: Copy + Send + Sync {
+    /// One value rounded.
+    fn round(self, v: T) -> T;
+
+    /// Whether `round` is the identity: nothing is emulated, so a step may
+    /// let a product accumulate onto a value it adds (see [`step`]).
+    fn is_exact(self) -> bool;
+}
+
+/// The arithmetic's own rounding and nothing more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exact;
+
+impl<T: Real> Rounding<T> for Exact {
+    #[inline]
+    fn round(self, v: T) -> T {
+        v
+    }
+
+    fn is_exact(self) -> bool {
+        true
+    }
+}
+
+impl Rounding<f32> for Storage {
+    #[inline]
+    fn round(self, v: f32) -> f32 {
+        Storage::round(self, v)
+    }
+
+    fn is_exact(self) -> bool {
+        self == Storage::F32
+    }
+}
+
 /// One polynomial step in f32 storage, rounded to `storage` after every
 /// operation: `A = X Xᵀ` (given as `gram`, accumulated but not yet rounded),
 /// `B = Σ_{k≥1} c_k A^k`, `X' = c₀X + B X` (see [`step`] for the order of
@@ -164,12 +202,12 @@ impl Storage {
 /// row by row), and so is the result, so that `X Xᵀ` needs no transposed
 /// copy ([`gram_t`]).
 pub fn step_f32(xt: &Mat<f32>, gram: &Mat<f32>, coeffs: &[f32], storage: Storage) -> Mat<f32> {
-    step(xt, gram, coeffs, move |v| storage.round(v))
+    step(xt, gram, coeffs, storage)
 }
 
 /// One polynomial step in f64 (no rounding beyond f64's own), on Xᵀ.
 pub fn step_f64(xt: &Mat<f64>, gram: &Mat<f64>, coeffs: &[f64]) -> Mat<f64> {
-    step(xt, gram, coeffs, |v| v)
+    step(xt, gram, coeffs, Exact)
 }
 
 /// The step of [`step_f32`] / [`step_f64`] on Xᵀ with `round` applied to
@@ -184,35 +222,51 @@ pub fn step_f64(xt: &Mat<f64>, gram: &Mat<f64>, coeffs: &[f64]) -> Mat<f64> {
 ///   `B = round(c_q·A)`.
 ///
 /// Then `X' = round(round(a·X) + round(B·X))`, formed as Xᵀ Bᵀ (Bᵀ = B up
-/// to degree 5, where B is exactly symmetric).
-pub fn step<T: Real>(xt: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Fn(T) -> T + Copy + Sync) -> Mat<T> {
+/// to degree 5, where B is exactly symmetric). When nothing is emulated
+/// ([`Rounding::is_exact`]: f64, f32) the product accumulates onto a·X
+/// (`X' = a·X + B·X` in one pass over X', as a GEMM with β = a does), which
+/// differs from the separate sum only in where the type's own roundings
+/// fall.
+pub fn step<T: Real>(xt: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Rounding<T>) -> Mat<T> {
     let q = coeffs.len() - 1;
     let c0 = coeffs[0];
     if q == 0 {
-        return map(xt, |v| round(v * c0));
+        return map(xt, |v| round.round(v * c0));
     }
-    let a = map(gram, round);
+    let exact = round.is_exact();
+    let rounded;
+    let a = if exact {
+        gram
+    } else {
+        rounded = map(gram, |v| round.round(v));
+        &rounded
+    };
     let b = match q {
-        1 => map(&a, |v| round(v * coeffs[1])),
+        1 => map(a, |v| round.round(v * coeffs[1])),
         2 => {
             let (c1, c2) = (coeffs[1], coeffs[2]);
             let mut b = symmetric_square(a.as_ref());
-            zip_in_place(&mut b, &a, |p, av| round(round(av * c1) + round(round(p) * c2)));
+            zip_in_place(&mut b, a, |p, av| round.round(round.round(av * c1) + round.round(round.round(p) * c2)));
             b
         }
         _ => {
             let cq = coeffs[q];
-            let mut b = map(&a, |v| round(v * cq));
+            let mut b = map(a, |v| round.round(v * cq));
             for &ck in coeffs[1..q].iter().rev() {
                 let mut ab = product(a.as_ref(), b.as_ref());
-                zip_in_place(&mut ab, &a, |p, av| round(round(p) + round(av * ck)));
+                zip_in_place(&mut ab, a, |p, av| round.round(round.round(p) + round.round(av * ck)));
                 b = ab;
             }
             transpose(b.as_ref())
         }
     };
+    if exact {
+        let mut out = map(xt, |v| v * c0);
+        product_add(&mut out, xt.as_ref(), b.as_ref());
+        return out;
+    }
     let mut bx = product(xt.as_ref(), b.as_ref());
-    zip_in_place(&mut bx, xt, |p, xv| round(round(xv * c0) + round(p)));
+    zip_in_place(&mut bx, xt, |p, xv| round.round(round.round(xv * c0) + round.round(p)));
     bx
 }
 
@@ -235,16 +289,16 @@ pub struct GramState<T: Real> {
 }
 
 /// `round(P + a·B)` in place over the product `P` (one fused rounding).
-fn fused<T: Real>(mut p: Mat<T>, b: &Mat<T>, a: T, round: impl Fn(T) -> T + Sync) -> Mat<T> {
-    zip_in_place(&mut p, b, |pv, bv| round(pv + bv * a));
+fn fused<T: Real>(mut p: Mat<T>, b: &Mat<T>, a: T, round: impl Rounding<T>) -> Mat<T> {
+    zip_in_place(&mut p, b, |pv, bv| round.round(pv + bv * a));
     p
 }
 
 impl<T: Real> GramState<T> {
     /// The state for the normalised input (R rounded once).
-    pub fn new(x: Mat<T>, round: impl Fn(T) -> T + Copy + Sync) -> Self {
+    pub fn new(x: Mat<T>, round: impl Rounding<T>) -> Self {
         let mut r = gram_t(x.as_ref());
-        map_in_place(&mut r, round);
+        map_in_place(&mut r, |v| round.round(v));
         Self { x, r, q: None }
     }
 
@@ -252,18 +306,12 @@ impl<T: Real> GramState<T> {
     /// whether to restart before it (never at 0), `update_r` whether a later
     /// step uses R without restarting first. Returns X_(i+1) = Q X (the
     /// product a final step forms, transposed; measured, not fed back).
-    pub fn step(
-        &mut self,
-        coeffs: &[T],
-        restart: bool,
-        update_r: bool,
-        round: impl Fn(T) -> T + Copy + Sync,
-    ) -> Mat<T> {
+    pub fn step(&mut self, coeffs: &[T], restart: bool, update_r: bool, round: impl Rounding<T>) -> Mat<T> {
         if restart && let Some(q) = self.q.take() {
             self.x = product(self.x.as_ref(), transpose(q.as_ref()).as_ref());
-            map_in_place(&mut self.x, round);
+            map_in_place(&mut self.x, |v| round.round(v));
             self.r = gram_t(self.x.as_ref());
-            map_in_place(&mut self.r, round);
+            map_in_place(&mut self.r, |v| round.round(v));
         }
         let n = self.r.nrows();
         let a = coeffs[0];
@@ -273,7 +321,7 @@ impl<T: Real> GramState<T> {
             Mat::zeros(n, n)
         } else {
             let cd = coeffs[deg];
-            let mut b = map(&self.r, |v| round(v * cd));
+            let mut b = map(&self.r, |v| round.round(v * cd));
             for &ck in coeffs[1..deg].iter().rev() {
                 b = fused(product(self.r.as_ref(), b.as_ref()), &self.r, ck, round);
             }
@@ -285,7 +333,7 @@ impl<T: Real> GramState<T> {
                 for i in 0..n {
                     w[(i, i)] += a;
                 }
-                map_in_place(&mut w, round);
+                map_in_place(&mut w, |v| round.round(v));
                 w
             }
             Some(q) => fused(product(q.as_ref(), z.as_ref()), &q, a, round),
@@ -296,7 +344,7 @@ impl<T: Real> GramState<T> {
         }
         let qt = transpose(self.q.as_ref().expect("set above").as_ref());
         let mut out = product(self.x.as_ref(), qt.as_ref());
-        map_in_place(&mut out, round);
+        map_in_place(&mut out, |v| round.round(v));
         out
     }
 }

@@ -90,26 +90,29 @@ pub fn to_nalgebra<T: Real>(m: MatRef<'_, T>) -> DMatrix<T> {
     out
 }
 
+/// `m` itself when column-major, otherwise a column-major copy kept in
+/// `copy`: faer's kernel is several times slower on a transposed
+/// (row-major) operand at large sizes.
+fn column_major<'a, T: Real>(m: MatRef<'a, T>, copy: &'a mut Option<Mat<T>>) -> MatRef<'a, T> {
+    if m.row_stride() == 1 { m } else { copy.insert(m.to_owned()).as_ref() }
+}
+
 /// `A B`.
 pub fn product<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
-    // faer's kernel is several times slower on a transposed (row-major)
-    // operand at large sizes: such operands are copied to column-major first.
-    let (a_copy, b_copy);
-    let a = if a.row_stride() == 1 {
-        a
-    } else {
-        a_copy = a.to_owned();
-        a_copy.as_ref()
-    };
-    let b = if b.row_stride() == 1 {
-        b
-    } else {
-        b_copy = b.to_owned();
-        b_copy.as_ref()
-    };
+    let (mut a_copy, mut b_copy) = (None, None);
+    let (a, b) = (column_major(a, &mut a_copy), column_major(b, &mut b_copy));
     let mut out = Mat::zeros(a.nrows(), b.ncols());
     matmul(out.as_mut(), Accum::Replace, a, b, T::ONE, par());
     out
+}
+
+/// `out ← out + A B` (`out` sized for the product), the product added as
+/// it is formed (no separate pass).
+pub fn product_add<T: Real>(out: &mut Mat<T>, a: MatRef<'_, T>, b: MatRef<'_, T>) {
+    assert_eq!((out.nrows(), out.ncols()), (a.nrows(), b.ncols()), "product_add: shapes differ");
+    let (mut a_copy, mut b_copy) = (None, None);
+    let (a, b) = (column_major(a, &mut a_copy), column_major(b, &mut b_copy));
+    matmul(out.as_mut(), Accum::Add, a, b, T::ONE, par());
 }
 
 /// `X Xᵀ`: the lower triangle computed once, mirrored to a full matrix

@@ -399,12 +399,12 @@ pub fn verify_with_progress(
         let outcome = match dtype {
             Dtype::F64 => {
                 let start = kernel::transpose(x0m.as_ref());
-                run(start, &mut reference, &rows64, &order, restarts, measure, |v| v, &mut tick)
+                run(start, &mut reference, &rows64, &order, restarts, measure, arith::Exact, &mut tick)
             }
             Dtype::F32 | Dtype::Bf16 | Dtype::Fp16 => {
                 let storage = dtype.storage().expect("a low-precision arithmetic");
                 let start = kernel::from_nalgebra(&start_f32(&m, &x0, storage, options).transpose());
-                run(start, &mut reference, &rows32, &order, restarts, measure, move |v| storage.round(v), &mut tick)
+                run(start, &mut reference, &rows32, &order, restarts, measure, storage, &mut tick)
             }
         };
         outcomes.push((dtype, outcome.map_err(VerifyError::Reference)?));
@@ -630,7 +630,7 @@ struct Iteration<'a, T: kernel::Real, R> {
     round: R,
 }
 
-impl<'a, T: kernel::Real, R: Fn(T) -> T + Copy + Sync> Iteration<'a, T, R> {
+impl<'a, T: kernel::Real, R: arith::Rounding<T>> Iteration<'a, T, R> {
     fn new(start: Mat<T>, rows: &'a [Vec<T>], order: &'a [usize], restarts: Option<&'a [usize]>, round: R) -> Self {
         let state = restarts.map(|_| GramState::new(start.clone(), round));
         let mut it = Self { t: 0, x: start, s: None, state, rows, order, restarts, round };
@@ -712,7 +712,7 @@ struct Ahead<T: kernel::Real> {
 /// the iterates to measure (at most `budget` bytes). Stops at the first
 /// iterate it cannot keep (left unprocessed), at a non-finite iterate (its
 /// failure), or after the last.
-fn run_ahead<T: kernel::Real, R: Fn(T) -> T + Copy + Sync>(
+fn run_ahead<T: kernel::Real, R: arith::Rounding<T>>(
     it: &mut Iteration<'_, T, R>,
     measure: &Measure,
     budget: usize,
@@ -755,7 +755,7 @@ fn unmeasurable(t: usize, e: ReferenceError) -> Option<String> {
 /// The reference's [`ReferenceError`] (a run's own failures are in the
 /// outcome).
 #[allow(clippy::too_many_arguments)]
-fn run<T: kernel::Real, R: Fn(T) -> T + Copy + Sync + Send>(
+fn run<T: kernel::Real, R: arith::Rounding<T>>(
     start: Mat<T>,
     reference: &mut ReferenceSlot<'_>,
     rows: &[Vec<T>],
@@ -770,7 +770,7 @@ fn run<T: kernel::Real, R: Fn(T) -> T + Copy + Sync + Send>(
 
 /// [`run`] keeping at most `budget` bytes of iterates while the reference
 /// is computed.
-fn run_with_budget<T: kernel::Real, R: Fn(T) -> T + Copy + Sync + Send>(
+fn run_with_budget<T: kernel::Real, R: arith::Rounding<T>>(
     start: Mat<T>,
     reference: &mut ReferenceSlot<'_>,
     (rows, order, restarts): (&[Vec<T>], &[usize], Option<&[usize]>),
@@ -875,7 +875,7 @@ mod tests {
                     &mut slot,
                     (&rows, &order, None),
                     &measure,
-                    crate::verify::arith::round_bf16,
+                    crate::verify::arith::Storage::Bf16,
                     &mut || ticks += 1,
                     budget,
                 )
