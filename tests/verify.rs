@@ -201,7 +201,7 @@ fn plain_f64_step(x: &DMatrix<f64>, coeffs: &[f64]) -> (DMatrix<f64>, f64) {
     (x * coeffs[0] + &b * x, scale)
 }
 
-/// f64 and f32 steps (nothing emulated: the product accumulates onto a·X)
+/// f64 and f32 steps (nothing emulated: X' = (a·I + B)·X)
 /// against the plain f64 step on the same values, degree 5 and 7.
 #[test]
 fn native_steps_match_a_plain_implementation() {

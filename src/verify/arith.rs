@@ -10,7 +10,7 @@
 use faer::Mat;
 use nalgebra::DMatrix;
 
-use super::kernel::{Real, map, map_in_place, product, product_add, symmetric_square, transpose, zip_in_place};
+use super::kernel::{Real, map, map_in_place, product, symmetric_square, transpose, zip_in_place};
 pub use super::kernel::{gram, gram_t};
 
 /// The arithmetic a table is applied in.
@@ -223,10 +223,9 @@ pub fn step_f64(xt: &Mat<f64>, gram: &Mat<f64>, coeffs: &[f64]) -> Mat<f64> {
 ///
 /// Then `X' = round(round(a·X) + round(B·X))`, formed as Xᵀ Bᵀ (Bᵀ = B up
 /// to degree 5, where B is exactly symmetric). When nothing is emulated
-/// ([`Rounding::is_exact`]: f64, f32) the product accumulates onto a·X
-/// (`X' = a·X + B·X` in one pass over X', as a GEMM with β = a does), which
-/// differs from the separate sum only in where the type's own roundings
-/// fall.
+/// ([`Rounding::is_exact`]: f64, f32), `X' = (a·I + B)·X`: a is added to
+/// B's diagonal and one product forms X', with no pass over X' of its own;
+/// the same sum as a·X + B·X with the type's own roundings in other places.
 pub fn step<T: Real>(xt: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Rounding<T>) -> Mat<T> {
     let q = coeffs.len() - 1;
     let c0 = coeffs[0];
@@ -261,9 +260,11 @@ pub fn step<T: Real>(xt: &Mat<T>, gram: &Mat<T>, coeffs: &[T], round: impl Round
         }
     };
     if exact {
-        let mut out = map(xt, |v| v * c0);
-        product_add(&mut out, xt.as_ref(), b.as_ref());
-        return out;
+        let mut w = b;
+        for i in 0..w.nrows() {
+            w[(i, i)] += c0;
+        }
+        return product(xt.as_ref(), w.as_ref());
     }
     let mut bx = product(xt.as_ref(), b.as_ref());
     zip_in_place(&mut bx, xt, |p, xv| round.round(round.round(xv * c0) + round.round(p)));

@@ -106,15 +106,6 @@ pub fn product<T: Real>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Mat<T> {
     out
 }
 
-/// `out ← out + A B` (`out` sized for the product), the product added as
-/// it is formed (no separate pass).
-pub fn product_add<T: Real>(out: &mut Mat<T>, a: MatRef<'_, T>, b: MatRef<'_, T>) {
-    assert_eq!((out.nrows(), out.ncols()), (a.nrows(), b.ncols()), "product_add: shapes differ");
-    let (mut a_copy, mut b_copy) = (None, None);
-    let (a, b) = (column_major(a, &mut a_copy), column_major(b, &mut b_copy));
-    matmul(out.as_mut(), Accum::Add, a, b, T::ONE, par());
-}
-
 /// `X Xᵀ`: the lower triangle computed once, mirrored to a full matrix
 /// (through a transposed copy of X; [`gram_t`] needs none).
 pub fn gram<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
