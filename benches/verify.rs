@@ -7,17 +7,19 @@
 //!   B = bA + cA², X' = aX + BX, in the run's arithmetic (bf16 and fp16
 //!   emulated on f32 with a rounding after every operation);
 //! * `measure/{f64,f32}`: the metrics of one iterate, always in f64
-//!   (S = X Xᵀ, D = X − P, D Dᵀ, the eigenvalues of both, ‖D‖_F);
+//!   (S = X Xᵀ, D = X − P, D Dᵀ, S's smallest, middle and largest
+//!   eigenvalue and D Dᵀ's largest, ‖D‖_F);
 //! * `gemm/{f64,f32}`: faer's plain product X Xᵀ (a general product, no
 //!   symmetry used), the hardware baseline.
 //!
 //! `benches/numpy_baseline.py` does the same units in numpy (OpenBLAS);
-//! `benches/report.py` joins both into the README's table:
+//! `benches/report.py` joins both into the README's table, and
+//! `benches/verify_vs_numpy.sh` runs the three shape by shape (numpy right
+//! after criterion for each shape):
 //!
 //! ```text
-//! cargo bench --bench verify
-//! python3 benches/numpy_baseline.py > target/numpy_baseline.jsonl
-//! python3 benches/report.py target/criterion target/numpy_baseline.jsonl
+//! sh benches/verify_vs_numpy.sh            # all shapes, about 20 minutes
+//! sh benches/verify_vs_numpy.sh 1024x4096  # one
 //! ```
 //!
 //! `BENCH_SHAPES=1024x4096` limits the shapes (default

@@ -161,7 +161,7 @@ pub trait Rounding<T>: Copy + Send + Sync {
     fn round(self, v: T) -> T;
 
     /// Whether `round` is the identity: nothing is emulated, so a step may
-    /// let a product accumulate onto a value it adds (see [`step`]).
+    /// fold a·X into its product, (a·I + B)·X (see [`step`]).
     fn is_exact(self) -> bool;
 }
 
