@@ -392,7 +392,8 @@ const MAX_BISECTIONS: usize = 1100;
 /// midpoint. Agreement with [`tridiagonal_eigenvalues`] within a small
 /// multiple of nε‖T‖ is tested below.
 ///
-/// Panics when a rank is not below len(d).
+/// Entries that are not finite (a reduction that overflowed) give NaN for
+/// every rank. Panics when a rank is not below len(d).
 pub fn tridiagonal_selected(d: &[f64], e: &[f64], ranks: &[usize]) -> Vec<f64> {
     let n = d.len();
     assert_eq!(e.len(), n.saturating_sub(1), "tridiagonal_selected: len(e) must be len(d) - 1");
@@ -400,6 +401,10 @@ pub fn tridiagonal_selected(d: &[f64], e: &[f64], ranks: &[usize]) -> Vec<f64> {
     let big = d.iter().chain(e).fold(0.0f64, |m, v| m.max(v.abs()));
     if big == 0.0 {
         return vec![0.0; ranks.len()];
+    }
+    if !d.iter().chain(e).all(|v| v.is_finite()) {
+        // A reduction that overflowed: no eigenvalue to bracket.
+        return vec![f64::NAN; ranks.len()];
     }
     // 2^-k with big·2^-k in [1/2, 1) (k kept above -1000 so that 2^-k is
     // finite): exact, and undone exactly at the end. The scaled eigenvalues
@@ -645,6 +650,8 @@ mod tests {
             assert!((g - exact).abs() <= 4.0 * f64::EPSILON * 4.0, "rank {k}: {g} against {exact}");
         }
         assert_eq!(tridiagonal_selected(&[0.0; 5], &[0.0; 4], &[0, 4]), vec![0.0, 0.0]);
+        let overflowed = tridiagonal_selected(&[1.0, f64::INFINITY], &[f64::MAX], &[0, 1]);
+        assert!(overflowed.iter().all(|v| v.is_nan()), "{overflowed:?}");
         let ones = tridiagonal_selected(&[1.0; 7], &[0.0; 6], &[0, 3, 6]);
         assert!(ones.iter().all(|&v| (v - 1.0).abs() <= 2.0 * f64::EPSILON), "{ones:?}");
         let diag = tridiagonal_selected(&[3.0, -1.0, 2.0, 0.5], &[0.0; 3], &[0, 1, 2, 3]);

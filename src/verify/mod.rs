@@ -574,9 +574,12 @@ fn metrics<T: kernel::Real>(xt: &Mat<T>, s: &Mat<f64>, polar_t: &Mat<f64>) -> Re
     let (lambda, d_lambda) =
         kernel::symmetric_eigenvalues_selected_pair(s.as_ref(), &[0, n / 2, n - 1], d_gram.as_ref(), &[n - 1]);
     // A finite iterate can still square past f64's range: the eigenvalues
-    // of a non-finite matrix are refused (`None`), a failed run instead.
-    let lambda = lambda.ok_or(ReferenceError::NonFinite)?;
-    let d_top = d_lambda.ok_or(ReferenceError::NonFinite)?[0].max(0.0).sqrt();
+    // of a non-finite matrix are refused (`None`), those of a reduction
+    // that overflowed are NaN; either is a failed run (checked before
+    // `max`, which would turn a NaN into 0).
+    let finite = |v: Option<Vec<f64>>| v.filter(|v| v.iter().all(|x| x.is_finite())).ok_or(ReferenceError::NonFinite);
+    let lambda = finite(lambda)?;
+    let d_top = finite(d_lambda)?[0].max(0.0).sqrt();
     let sigma: Vec<f64> = lambda.iter().map(|&l| l.max(0.0).sqrt()).collect();
     let orthogonality = (lambda[0] - 1.0).abs().max((lambda[2] - 1.0).abs());
     let m = Measurement {
