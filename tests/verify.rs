@@ -202,13 +202,15 @@ fn plain_f64_step(x: &DMatrix<f64>, coeffs: &[f64]) -> (DMatrix<f64>, f64) {
 }
 
 /// f64 and f32 steps (nothing emulated: X' = (a·I + B)·X)
-/// against the plain f64 step on the same values, degree 5 and 7.
+/// against the plain f64 step on the same values, degree 3, 5 and 7.
 #[test]
 fn native_steps_match_a_plain_implementation() {
+    let degree3 = [1.5, -0.5];
     let degree5 = [3.4445, -4.7750, 2.0315];
     let degree7 = [3.0, -3.2, 1.6, -0.3];
-    for ((n, m, seed), coeffs) in
-        [(3, 5, 1u64), (4, 4, 2), (9, 6, 3)].into_iter().flat_map(|s| [(s, &degree5[..]), (s, &degree7[..])])
+    for ((n, m, seed), coeffs) in [(3, 5, 1u64), (4, 4, 2), (9, 6, 3)]
+        .into_iter()
+        .flat_map(|s| [(s, &degree3[..]), (s, &degree5[..]), (s, &degree7[..])])
     {
         let spec = MatrixSpec { rows: n, cols: m, spectrum: Spectrum::Gaussian, lower: 0.5, seed };
         let x64 = generate(&spec, DEFAULT_MAX_ELEMENTS).unwrap().m / 4.0;

@@ -398,19 +398,21 @@ pub fn tridiagonal_selected(d: &[f64], e: &[f64], ranks: &[usize]) -> Vec<f64> {
     let n = d.len();
     assert_eq!(e.len(), n.saturating_sub(1), "tridiagonal_selected: len(e) must be len(d) - 1");
     assert!(ranks.iter().all(|&k| k < n), "tridiagonal_selected: rank past the order {n}");
+    if !d.iter().chain(e).all(|v| v.is_finite()) {
+        // A reduction that overflowed: no eigenvalue to bracket (checked
+        // first: `max` below would skip a NaN).
+        return vec![f64::NAN; ranks.len()];
+    }
     let big = d.iter().chain(e).fold(0.0f64, |m, v| m.max(v.abs()));
     if big == 0.0 {
         return vec![0.0; ranks.len()];
     }
-    if !d.iter().chain(e).all(|v| v.is_finite()) {
-        // A reduction that overflowed: no eigenvalue to bracket.
-        return vec![f64::NAN; ranks.len()];
-    }
-    // 2^-k with big·2^-k in [1/2, 1) (k kept above -1000 so that 2^-k is
-    // finite): exact, and undone exactly at the end. The scaled eigenvalues
-    // are at most 3 in magnitude; one whose true value is beyond f64's range
-    // comes back infinite.
-    let exponent = (big.log2().floor() as i32 + 1).max(-1000);
+    // 2^-k with big·2^-k in [1/2, 1), k kept in [-1000, 1022] so that 2^-k
+    // is a finite non-zero power of two (for big ≥ 2^1022 the scaled entries
+    // stay below 4, their squares below 16): exact, and undone exactly at
+    // the end. The scaled eigenvalues are at most 3·4 in magnitude; one
+    // whose true value is beyond f64's range comes back infinite.
+    let exponent = (big.log2().floor() as i32 + 1).clamp(-1000, 1022);
     let scale = 2f64.powi(-exponent);
     let d: Vec<f64> = d.iter().map(|v| v * scale).collect();
     let e2: Vec<f64> = e.iter().map(|v| (v * scale) * (v * scale)).collect();
@@ -617,8 +619,10 @@ mod tests {
         assert_eq!(got, one.install(|| symmetric_eigenvalues(s.as_ref()).unwrap()));
     }
 
-    /// Bisection against the tridiagonal QR iteration, every rank, on the
-    /// tridiagonal form of random matrices, and the ranks in any order.
+    /// Bisection on the tridiagonal form of random matrices: every rank
+    /// against faer's solver, and the smallest, middle and largest, asked
+    /// out of order, against the tridiagonal QR iteration (both to
+    /// 4·n·ε·‖A‖_F).
     #[test]
     fn bisection_agrees_with_the_qr_iteration() {
         for (n, seed) in [(1, 61), (2, 62), (3, 63), (17, 64), (100, 65), (257, 66)] {
@@ -650,8 +654,12 @@ mod tests {
             assert!((g - exact).abs() <= 4.0 * f64::EPSILON * 4.0, "rank {k}: {g} against {exact}");
         }
         assert_eq!(tridiagonal_selected(&[0.0; 5], &[0.0; 4], &[0, 4]), vec![0.0, 0.0]);
-        let overflowed = tridiagonal_selected(&[1.0, f64::INFINITY], &[f64::MAX], &[0, 1]);
-        assert!(overflowed.iter().all(|v| v.is_nan()), "{overflowed:?}");
+        for (d, e) in
+            [(vec![1.0, f64::INFINITY], vec![f64::MAX]), (vec![f64::NAN], vec![]), (vec![0.0, f64::NAN], vec![0.0])]
+        {
+            let got = tridiagonal_selected(&d, &e, &[0]);
+            assert!(got[0].is_nan(), "{d:?}, {e:?}: {got:?}");
+        }
         let ones = tridiagonal_selected(&[1.0; 7], &[0.0; 6], &[0, 3, 6]);
         assert!(ones.iter().all(|&v| (v - 1.0).abs() <= 2.0 * f64::EPSILON), "{ones:?}");
         let diag = tridiagonal_selected(&[3.0, -1.0, 2.0, 0.5], &[0.0; 3], &[0, 1, 2, 3]);
@@ -673,16 +681,19 @@ mod tests {
         assert!(got[1].abs() <= bound && got[2] > 1.0, "{got:?}");
     }
 
-    /// Scaling by a power of two scales the bisection's answers exactly, up
-    /// to the extremes of the exponent range (no overflow in eᵢ², no loss to
-    /// underflow).
+    /// Scaling by a power of two scales the bisection's answers exactly,
+    /// down to entries near 2^-1000 and up to a largest entry in
+    /// [2^1023, 2^1024) (no overflow in eᵢ², no loss to underflow; answers
+    /// beyond f64's range are infinite on both sides).
     #[test]
     fn bisection_is_scale_invariant() {
         let a = random_symmetric(50, 68);
         let (d, e) = tridiagonal(a.as_ref()).unwrap();
         let ranks = [0, 25, 49];
         let base = tridiagonal_selected(&d, &e, &ranks);
-        for p in [-1000, -600, 600, 1015] {
+        let big = d.iter().chain(&e).fold(0.0f64, |m, v| m.max(v.abs()));
+        let top = 1023 - big.log2().floor() as i32;
+        for p in [-1000, -600, 600, 1015, top] {
             let f = 2f64.powi(p);
             let ds: Vec<f64> = d.iter().map(|v| v * f).collect();
             let es: Vec<f64> = e.iter().map(|v| v * f).collect();

@@ -251,11 +251,13 @@ pub fn difference_f64<T: Real>(x: &Mat<T>, p: &Mat<f64>) -> Mat<f64> {
     out
 }
 
-/// From this order on, eigenvalues come from the two-stage solver of
-/// [`super::eigenvalues`]; below it from faer's one-stage solver, run
-/// sequentially. Measured here, two problems side by side: n = 1024, faer
-/// 0.13 s, two-stage 0.25 s; 1536: 0.51 s, 0.57 s; 2048: 1.72 s, 1.17 s;
-/// 4096: 12.5 s, 6.9 s.
+/// From this order on, the reduction to tridiagonal form is the two-stage
+/// one of [`super::eigenvalues`]; below it faer's one-stage reduction, run
+/// sequentially. Measured here for whole spectra, two problems side by
+/// side (the reduction is most of it): n = 1024, faer 0.13 s, two-stage
+/// 0.25 s; 1536: 0.51 s, 0.57 s; 2048: 1.72 s, 1.17 s; 4096: 12.5 s, 6.9 s.
+/// At 1024 the two-stage band reduction alone takes 80–114 ms (bands 8 to
+/// 64), more than faer's whole reduction.
 pub const TWO_STAGE_MIN: usize = 2048;
 
 /// Eigenvalues (ascending) of a symmetric matrix (its lower triangle is
