@@ -49,12 +49,18 @@ pub trait Real:
     const ONE: Self;
     /// Whether this is f64 (a run in it is measured in its own arithmetic).
     const IS_F64: bool;
+    /// `m` itself when this is f64 (`None` otherwise): a measurement
+    /// borrows an f64 matrix instead of copying it.
+    fn as_f64(m: &Mat<Self>) -> Option<&Mat<f64>>;
 }
 
 impl Real for f64 {
     const IS_F64: bool = true;
     fn to_f64(self) -> f64 {
         self
+    }
+    fn as_f64(m: &Mat<Self>) -> Option<&Mat<f64>> {
+        Some(m)
     }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
@@ -64,6 +70,9 @@ impl Real for f32 {
     const IS_F64: bool = false;
     fn to_f64(self) -> f64 {
         f64::from(self)
+    }
+    fn as_f64(_: &Mat<Self>) -> Option<&Mat<f64>> {
+        None
     }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;

@@ -580,10 +580,9 @@ fn metrics<T: kernel::Real>(xt: &Mat<T>, s: &Mat<f64>, polar_t: &Mat<f64>) -> Re
     let finite = |v: Option<Vec<f64>>| v.filter(|v| v.iter().all(|x| x.is_finite())).ok_or(ReferenceError::NonFinite);
     let lambda = finite(lambda)?;
     let d_top = finite(d_lambda)?[0].max(0.0).sqrt();
-    let sigma: Vec<f64> = lambda.iter().map(|&l| l.max(0.0).sqrt()).collect();
     let orthogonality = (lambda[0] - 1.0).abs().max((lambda[2] - 1.0).abs());
     let m = Measurement {
-        sigma: [sigma[0], sigma[1], sigma[2]],
+        sigma: [lambda[0], lambda[1], lambda[2]].map(|l| l.max(0.0).sqrt()),
         polar_spectral: d_top,
         polar_frobenius_rel: (d_frob2 / n as f64).sqrt(),
         orthogonality,
@@ -690,13 +689,20 @@ fn measure_iterate<T: kernel::Real>(
     s: Option<&Mat<T>>,
     polar_t: &Mat<f64>,
 ) -> Result<Measurement, ReferenceError> {
-    let s64 = match s {
-        Some(gram) if T::IS_F64 => kernel::to_f64(gram),
-        // In f64 the Gram matrix of X's values is the product in T itself.
-        _ if T::IS_F64 => kernel::to_f64(&kernel::gram_t(x.as_ref())),
-        _ => kernel::gram_t(kernel::to_f64(x).as_ref()),
+    let formed;
+    let s64 = match (s.and_then(T::as_f64), T::as_f64(x)) {
+        // An f64 run's own Gram matrix is the measured one, borrowed.
+        (Some(gram), _) => gram,
+        (None, Some(x64)) => {
+            formed = kernel::gram_t(x64.as_ref());
+            &formed
+        }
+        (None, None) => {
+            formed = kernel::gram_t(kernel::to_f64(x).as_ref());
+            &formed
+        }
     };
-    metrics(x, &s64, polar_t)
+    metrics(x, s64, polar_t)
 }
 
 /// What ran ahead of the reference: copies of the iterates to measure
